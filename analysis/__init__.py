@@ -1,0 +1,1 @@
+"""Free-text classification of survey answers (plain Python, no Flask)."""

@@ -1,0 +1,150 @@
+"""Text normalisation and tokenisation of citizens' free-text answers.
+
+Tokenisation uses only spaCy's Swedish tokenizer (``spacy.blank("sv")``) and the lookup
+lemma table shipped by spacy-lookups-data, so nothing is downloaded at run time. Results are
+cached because answers repeat a lot ("vet ej", "inget") and cross-validation tokenises the
+same corpus many times.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+#: Answers are cut to this many characters after normalisation (a survey answer is short;
+#: the cut keeps prediction time bounded for pasted essays).
+MAX_CHARS = 5000
+
+#: Everyday abbreviations, spoken forms and common misspellings -> the standard word.
+#: Applied to whole words after lower-casing, before tokenisation, so both the word and the
+#: character features see the standard form. Keep it small and general.
+NORMALISATION: dict[str, str] = {
+    # abbreviations
+    "vc": "vårdcentralen",
+    "ssk": "sjuksköterska",
+    "usk": "undersköterska",
+    "umo": "ungdomsmottagningen",
+    "tel": "telefon",
+    "tfn": "telefon",
+    "mkt": "mycket",
+    "ngn": "någon",
+    "ngt": "något",
+    "pga": "på grund av",
+    "o": "och",
+    # spoken and chat forms
+    "nån": "någon",
+    "nåt": "något",
+    "nånting": "något",
+    "nåra": "några",
+    "dom": "de",
+    "mej": "mig",
+    "dej": "dig",
+    "sej": "sig",
+    "psyk": "psykiatrin",
+    "sjuksyster": "sjuksköterska",
+    "sjuksystern": "sjuksköterskan",
+    "doktor": "läkare",
+    "doktorn": "läkaren",
+    "doktorer": "läkare",
+    "doktorerna": "läkarna",
+    # frequent misspellings
+    "vårcentralen": "vårdcentralen",
+    "vårcentral": "vårdcentral",
+    "vårdcentrallen": "vårdcentralen",
+    "persunal": "personal",
+    "personallen": "personalen",
+    "hemtjänsen": "hemtjänsten",
+    "äldrebende": "äldreboende",
+}
+
+#: Numbers that are names of services and carry meaning ("ring 1177").
+MEANINGFUL_NUMBERS = frozenset({"1177", "112", "113"})
+NUMBER_TOKEN = "<num>"
+
+_TAG = re.compile(r"<[^<>]{0,300}>")
+_UNWANTED = re.compile(r"[^\w\s.,!?:;%/()'\"+-]|_")
+_REPEATS = re.compile(r"([^\d\s])\1{2,}")
+_SPACES = re.compile(r"\s+")
+_TABLE_WORDS = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, NORMALISATION), key=len, reverse=True)) + r")\b"
+)
+
+
+class Token(NamedTuple):
+    """One word of a normalised answer: its text, its lemma and its offset in that text."""
+
+    text: str
+    lemma: str
+    start: int
+
+
+@lru_cache(maxsize=1 << 16)
+def normalise(text: object) -> str:
+    """Return ``text`` cleaned for the classifier.
+
+    HTML tags and entities, emojis and other symbols are removed, Unicode is NFKC-folded,
+    the text is lower-cased, letters repeated three times or more are cut to two, the
+    :data:`NORMALISATION` table is applied and whitespace collapsed. Any input gives a
+    string: ``None`` gives ``""`` and other non-strings are converted with ``str``.
+    """
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    text = text[: 4 * MAX_CHARS]
+    text = _TAG.sub(" ", html.unescape(text))
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _UNWANTED.sub(" ", text)
+    text = _REPEATS.sub(r"\1\1", text)
+    text = _TABLE_WORDS.sub(lambda match: NORMALISATION[match.group(1)], text)
+    return _SPACES.sub(" ", text).strip()[:MAX_CHARS].strip()
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():  # noqa: ANN202 - spaCy's Tokenizer type is internal
+    import spacy
+
+    return spacy.blank("sv").tokenizer
+
+
+@lru_cache(maxsize=1)
+def _lemma_table():  # noqa: ANN202 - a spacy.lookups.Table
+    import spacy
+
+    nlp = spacy.blank("sv")
+    lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    lemmatizer.initialize()
+    return lemmatizer.lookups.get_table("lemma_lookup")
+
+
+def _lemma(word: str) -> str:
+    if word.isdigit():
+        return word if word in MEANINGFUL_NUMBERS else NUMBER_TOKEN
+    return _lemma_table().get(word, word)
+
+
+@lru_cache(maxsize=1 << 16)
+def analyse(normalised: str) -> tuple[Token, ...]:
+    """Split an already :func:`normalise`-d text into word tokens with lookup lemmas.
+
+    Punctuation is dropped; numbers other than service numbers become ``<num>``.
+    """
+    tokens = []
+    for token in _tokenizer()(normalised):
+        if token.is_punct or token.is_space or not any(ch.isalnum() for ch in token.text):
+            continue
+        tokens.append(Token(token.text, _lemma(token.text), token.idx))
+    return tuple(tokens)
+
+
+def lemmas(normalised: str) -> list[str]:
+    """Lemmas of a normalised text; the tokenizer of the word features."""
+    return [token.lemma for token in analyse(normalised)]
+
+
+def warm_up() -> None:
+    """Load the tokenizer and the lemma table now rather than on the first answer."""
+    analyse(normalise("Att vårdcentralen svarar i telefon."))

@@ -1,0 +1,1 @@
+"""WTForms forms built from stored survey definitions."""

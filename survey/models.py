@@ -1,0 +1,60 @@
+"""Database tables. Nothing here identifies a respondent: no IP address, user agent or time of day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Survey(SQLModel, table=True):
+    """A survey definition as loaded from its file; the stored copy is what answers refer to."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    version: int
+    framework: str = Field(max_length=64)
+    title: str
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    loaded_at: datetime
+
+
+class Response(SQLModel, table=True):
+    """One respondent's answer to one survey."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: str = Field(foreign_key="survey.id", index=True, max_length=64)
+    # Random id carried by the rendered form; makes a resubmitted form a no-op.
+    submission_id: str = Field(unique=True, max_length=36)
+    content_hash: str = Field(max_length=64)
+    submitted_on: date = Field(index=True)
+    language: str = Field(max_length=8)
+    mode: str = Field(default="web", max_length=16)
+    on_behalf_of_other: bool | None = None
+    age_group: str | None = Field(default=None, max_length=32)
+    municipality: str | None = Field(default=None, max_length=64)
+    gender: str | None = Field(default=None, max_length=32)
+    services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    free_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class LikertAnswer(SQLModel, table=True):
+    """A rating of one I-statement. ``value`` None means "Ingen uppfattning"/"Vet inte"."""
+
+    __table_args__ = (UniqueConstraint("response_id", "statement_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
+    statement_id: str = Field(max_length=64)
+    value: int | None = None
+
+
+class BarrierReport(SQLModel, table=True):
+    """A report of an accessibility barrier, sent from the accessibility statement page."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reported_on: date
+    page: str | None = Field(default=None, max_length=300)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    contact: str | None = Field(default=None, max_length=300)

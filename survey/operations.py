@@ -1,0 +1,168 @@
+"""State changes on answers. Plain Python: takes a ``session``, imports nothing from Flask.
+
+The caller owns the transaction: these functions add and flush, they never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from enum import Enum
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from survey.definitions import SurveyDefinition
+from survey.models import BarrierReport, LikertAnswer, Response, Survey
+
+NO_OPINION = "no_opinion"
+
+
+@dataclass(frozen=True)
+class ResponseDraft:
+    """What a respondent answered, validated, before it is stored."""
+
+    survey_id: str
+    language: str
+    mode: str = "web"
+    likert: dict[str, int | None] = field(default_factory=dict)
+    free_text: str | None = None
+    on_behalf_of_other: bool | None = None
+    age_group: str | None = None
+    municipality: str | None = None
+    gender: str | None = None
+    services: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (
+            self.likert
+            or self.free_text
+            or self.on_behalf_of_other is not None
+            or self.age_group
+            or self.municipality
+            or self.gender
+            or self.services
+        )
+
+    def content_hash(self) -> str:
+        """Fingerprint of the answers, to tell a resubmission from a different answer."""
+        payload = asdict(self)
+        payload.pop("language")
+        encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=list)
+        return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+class SubmitOutcome(Enum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # the same form sent again with the same answers
+    CONFLICT = "conflict"  # the same form sent again with different answers
+
+
+AfterStore = Callable[[Session, Response], None]
+
+
+def upsert_survey(*, session: Session, definition: SurveyDefinition) -> Survey:
+    """Store (or update) a survey definition so answers can refer to it."""
+    survey = session.get(Survey, definition.id)
+    data = definition.model_dump(mode="json")
+    if survey is None:
+        survey = Survey(
+            id=definition.id,
+            version=definition.version,
+            framework=definition.framework,
+            title=definition.title.sv,
+            definition=data,
+            loaded_at=datetime.now(UTC),
+        )
+        session.add(survey)
+    elif survey.definition != data:
+        survey.version = definition.version
+        survey.framework = definition.framework
+        survey.title = definition.title.sv
+        survey.definition = data
+        survey.loaded_at = datetime.now(UTC)
+    session.flush()
+    return survey
+
+
+def _existing_outcome(session: Session, submission_id: str, digest: str) -> SubmitOutcome | None:
+    existing = session.exec(
+        select(Response.content_hash).where(Response.submission_id == submission_id)
+    ).first()
+    if existing is None:
+        return None
+    return SubmitOutcome.DUPLICATE if existing == digest else SubmitOutcome.CONFLICT
+
+
+def submit_response(
+    *,
+    session: Session,
+    draft: ResponseDraft,
+    submission_id: str,
+    today: date | None = None,
+    after_store: AfterStore | None = None,
+) -> SubmitOutcome:
+    """Store a response and its ratings, once per submission id.
+
+    ``after_store`` runs in the same transaction (for example to classify the free text), so
+    either everything is stored or nothing is.
+    """
+    digest = draft.content_hash()
+    outcome = _existing_outcome(session, submission_id, digest)
+    if outcome is not None:
+        return outcome
+    response = Response(
+        survey_id=draft.survey_id,
+        submission_id=submission_id,
+        content_hash=digest,
+        submitted_on=today or datetime.now(UTC).date(),
+        language=draft.language,
+        mode=draft.mode,
+        on_behalf_of_other=draft.on_behalf_of_other,
+        age_group=draft.age_group,
+        municipality=draft.municipality,
+        gender=draft.gender,
+        services=list(draft.services),
+        free_text=draft.free_text,
+    )
+    try:
+        with session.begin_nested():
+            session.add(response)
+            session.flush()
+    except IntegrityError:
+        # Another worker stored the same submission id a moment ago.
+        outcome = _existing_outcome(session, submission_id, digest)
+        if outcome is None:
+            raise
+        return outcome
+    session.add_all(
+        LikertAnswer(response_id=response.id, statement_id=statement_id, value=value)
+        for statement_id, value in sorted(draft.likert.items())
+    )
+    session.flush()
+    if after_store is not None:
+        after_store(session, response)
+    return SubmitOutcome.STORED
+
+
+def report_barrier(
+    *,
+    session: Session,
+    description: str,
+    page: str | None,
+    contact: str | None,
+    today: date | None = None,
+) -> BarrierReport:
+    """Store an accessibility barrier report."""
+    report = BarrierReport(
+        reported_on=today or datetime.now(UTC).date(),
+        page=page,
+        description=description,
+        contact=contact,
+    )
+    session.add(report)
+    session.flush()
+    return report

@@ -1,0 +1,155 @@
+"""Storing answers: complete, once, and nothing but the answers. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import inspect, select
+from sqlmodel import Session
+
+from survey.db import get_engine_for
+from survey.models import LikertAnswer, Response
+from tests.conftest import BOTH_DATABASES, FULL_ANSWER
+
+
+def _rows(app):  # type: ignore[no-untyped-def]
+    with Session(get_engine_for(app)) as session:
+        responses = session.exec(select(Response)).scalars().all()
+        likert = session.exec(select(LikertAnswer)).scalars().all()
+    return responses, likert
+
+
+@BOTH_DATABASES
+def test_full_submission_is_stored_with_every_field(app, respondent):
+    response = respondent.submit(FULL_ANSWER)
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/jonkoping-2030/tack")
+    (stored,), likert = _rows(app)
+    assert stored.survey_id == "jonkoping-2030"
+    assert stored.free_text == FULL_ANSWER["free_text"]
+    assert stored.on_behalf_of_other is True
+    assert stored.age_group == "80-89"
+    assert stored.municipality == "vetlanda"
+    assert stored.gender == "vill-inte-svara"
+    assert stored.services == ["hemtjanst", "vardcentral"]
+    assert stored.language == "sv"
+    assert stored.mode == "web"
+    assert stored.submitted_on == datetime.now(UTC).date()
+    assert {(row.statement_id, row.value) for row in likert} == {
+        ("framja_halsa", 4),
+        ("samverkan_kontinuitet", 2),
+        ("forandrade_arbetssatt", None),  # "Vet inte" is missing, not a sixth step
+        ("starkta_forutsattningar", 5),
+    }
+
+
+@BOTH_DATABASES
+def test_no_request_data_other_than_the_answers_reaches_the_database(app, client, respondent):
+    hidden = respondent.open_form()
+    client.post(
+        respondent.url,
+        data={**hidden, **FULL_ANSWER},
+        headers={"User-Agent": "Spy/1.0 (unique-agent)", "X-Forwarded-For": "203.0.113.7"},
+        environ_base={"REMOTE_ADDR": "198.51.100.23"},
+    )
+    columns = {column["name"] for column in inspect(get_engine_for(app)).get_columns("response")}
+    assert columns == {
+        "id", "survey_id", "submission_id", "content_hash", "submitted_on", "language", "mode",
+        "on_behalf_of_other", "age_group", "municipality", "gender", "services", "free_text",
+    }
+    (stored,), _ = _rows(app)
+    values = " ".join(str(getattr(stored, name)) for name in columns)
+    for leaked in ("198.51.100.23", "203.0.113.7", "Spy/1.0", "unique-agent"):
+        assert leaked not in values
+    assert ":" not in str(stored.submitted_on)  # a date, never a time of day
+
+
+@BOTH_DATABASES
+def test_double_submit_stores_one_answer_and_thanks_twice(app, respondent):
+    hidden = respondent.open_form()
+
+    first = respondent.submit(FULL_ANSWER, hidden)
+    second = respondent.submit(FULL_ANSWER, hidden)
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    responses, likert = _rows(app)
+    assert len(responses) == 1
+    assert len(likert) == 4
+
+
+@BOTH_DATABASES
+def test_resubmitting_a_form_with_other_answers_explains_and_keeps_the_text(app, respondent):
+    hidden = respondent.open_form()
+    respondent.submit(FULL_ANSWER, hidden)
+
+    changed = {**FULL_ANSWER, "free_text": "Jag ändrade mig: mer personal i hemtjänsten."}
+    response = respondent.submit(changed, hidden)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "redan skickat" in page
+    assert "Jag ändrade mig: mer personal i hemtjänsten." in page
+    responses, _ = _rows(app)
+    assert len(responses) == 1
+
+
+@BOTH_DATABASES
+def test_concurrent_double_clicks_store_one_answer(app):
+    hidden = app.test_client().get("/jonkoping-2030/svar")  # warm up the survey cache
+    assert hidden.status_code == 200
+    clients = [app.test_client() for _ in range(6)]
+    forms = []
+    from tests.conftest import Respondent
+
+    first = Respondent(clients[0]).open_form()
+    for client in clients:
+        with client.session_transaction() as session:
+            with clients[0].session_transaction() as original:
+                session.update(original)
+        forms.append(first)
+    statuses: list[int] = []
+
+    def post(client):  # type: ignore[no-untyped-def]
+        statuses.append(client.post("/jonkoping-2030/svar", data={**first, **FULL_ANSWER}).status_code)
+
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [303] * len(clients)
+    responses, _ = _rows(app)
+    assert len(responses) == 1
+
+
+@BOTH_DATABASES
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@BOTH_DATABASES
+def test_failed_classification_stores_nothing(app, client, respondent, monkeypatch):
+    """A submission is stored completely or not at all."""
+    from survey.respondent import views
+
+    def explode(_session, _response):  # type: ignore[no-untyped-def]
+        raise RuntimeError("classifier broke")
+
+    monkeypatch.setattr(views, "classify_after_store", lambda: explode)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.testing = False
+
+    response = respondent.submit(FULL_ANSWER)
+
+    assert response.status_code == 500
+    assert "inte sparats" in response.get_data(as_text=True)
+    responses, likert = _rows(app)
+    assert responses == [] and likert == []

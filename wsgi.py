@@ -1,0 +1,3 @@
+from survey import create_app
+
+app = create_app()
