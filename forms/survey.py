@@ -105,13 +105,17 @@ class SurveyForm(FlaskForm):
         if not _UUID.match(field.data or ""):
             # A mangled id is not the respondent's fault: give the form a fresh one.
             field.data = new_submission_id()
-            raise ValidationError(_l("Formuläret var ofullständigt. Kontrollera svaren och skicka igen."))
+            raise ValidationError(
+                _l("Formuläret var ofullständigt. Kontrollera svaren och skicka igen.")
+            )
 
     def validate_services(self, field: Field) -> None:
         chosen = set(field.data or [])
         exclusive = set(self.definition.questions.services.exclusive) & chosen
         if exclusive and len(chosen) > 1:
-            raise ValidationError(_l("Du kan inte välja ”Inget av dessa” tillsammans med något annat."))
+            raise ValidationError(
+                _l("Du kan inte välja ”Inget av dessa” tillsammans med något annat.")
+            )
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators=extra_validators)

@@ -40,6 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     csrf.exempt(respondent_bp)
 
+    from survey import commands
+
+    commands.register(app.cli)
     _register_error_pages(app)
     _add_security_headers(app)
     logging.getLogger("werkzeug").addFilter(_DropClientAddress())

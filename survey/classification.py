@@ -1,16 +1,67 @@
-"""Classifying free text when an answer is stored (wired to analysis.classifier)."""
+"""Coding free text when an answer is stored, with the classifier loaded once per process."""
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+import threading
+from pathlib import Path
+from typing import Any
 
-from survey.operations import AfterStore
+from flask import Flask, current_app
+from sqlmodel import Session
+
+from survey.models import Response
+from survey.operations import AfterStore, record_classification
+
+log = logging.getLogger(__name__)
+
+
+class ClassifierHolder:
+    """Loads the newest (or configured) classifier artefact on first use."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = Path(path) if path else None
+        self._lock = threading.Lock()
+        self._classifier: Any = None
+        self._missing = False
+
+    def get(self) -> Any | None:
+        if self._classifier is not None or self._missing:
+            return self._classifier
+        with self._lock:
+            if self._classifier is None and not self._missing:
+                from analysis.classifier import ModelNotFoundError, load_classifier
+
+                try:
+                    self._classifier = load_classifier(self._path)
+                except ModelNotFoundError:
+                    # Answers are still stored; `viktigt reclassify` codes them later.
+                    log.warning("No classifier artefact: answers are stored uncoded.")
+                    self._missing = True
+        return self._classifier
 
 
 def classify_after_store() -> AfterStore | None:
     """The hook that codes a stored answer's free text in the same transaction."""
-    return None
+    if not current_app.config["CLASSIFY_ON_SUBMIT"]:
+        return None
+    classifier = current_app.extensions["viktigt.classifier"].get()
+    if classifier is None:
+        return None
+
+    def classify(session: Session, response: Response) -> None:
+        if not response.free_text:
+            return
+        record_classification(
+            session=session,
+            response_id=response.id,
+            coding=classifier.predict_one(response.free_text),
+            model_version=classifier.version,
+            today=response.submitted_on,
+        )
+
+    return classify
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["viktigt.classifier"] = None
+    app.extensions["viktigt.classifier"] = ClassifierHolder(app.config.get("MODEL_PATH"))

@@ -1,4 +1,4 @@
-"""Database tables. Nothing here identifies a respondent: no IP address, user agent or time of day."""
+"""Database tables. Nothing here identifies a respondent: no IP address, no time of day."""
 
 from __future__ import annotations
 
@@ -58,3 +58,26 @@ class BarrierReport(SQLModel, table=True):
     page: str | None = Field(default=None, max_length=300)
     description: str = Field(sa_column=Column(Text, nullable=False))
     contact: str | None = Field(default=None, max_length=300)
+
+
+class Classification(SQLModel, table=True):
+    """The classifier's coding of one answer's free text: model version and probabilities."""
+
+    response_id: int = Field(foreign_key="response.id", primary_key=True, ondelete="CASCADE")
+    model_version: str = Field(max_length=80, index=True)
+    scores: dict[str, float] = Field(sa_column=Column(JSON, nullable=False))
+    # Highest probability close to a threshold: a person should look at it ("osäker").
+    uncertain: bool = Field(default=False, index=True)
+    classified_on: date
+
+
+class ResponseLabel(SQLModel, table=True):
+    """One label of one answer, a row each, so summaries can count in SQL."""
+
+    __table_args__ = (UniqueConstraint("response_id", "label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
+    dimension: str = Field(max_length=32, index=True)
+    label: str = Field(max_length=64, index=True)
+    source: str = Field(default="model", max_length=16)  # "model" or "review"

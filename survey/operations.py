@@ -11,12 +11,21 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
+from typing import Protocol
 
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from survey.definitions import SurveyDefinition
-from survey.models import BarrierReport, LikertAnswer, Response, Survey
+from survey.models import (
+    BarrierReport,
+    Classification,
+    LikertAnswer,
+    Response,
+    ResponseLabel,
+    Survey,
+)
 
 NO_OPINION = "no_opinion"
 
@@ -166,3 +175,70 @@ def report_barrier(
     session.add(report)
     session.flush()
     return report
+
+
+class Coding(Protocol):
+    """What the classifier returns for one text (see analysis.classifier.Prediction)."""
+
+    labels: dict[str, list[str]]
+    scores: dict[str, float]
+    uncertain: bool
+
+
+def record_classification(
+    *,
+    session: Session,
+    response_id: int,
+    coding: Coding,
+    model_version: str,
+    today: date | None = None,
+) -> None:
+    """Store (or replace) the model's coding of one answer: probabilities and label rows."""
+    session.execute(
+        delete(ResponseLabel).where(
+            ResponseLabel.response_id == response_id, ResponseLabel.source == "model"
+        )
+    )
+    existing = session.get(Classification, response_id)
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+    session.add(
+        Classification(
+            response_id=response_id,
+            model_version=model_version,
+            scores={label: round(float(p), 4) for label, p in coding.scores.items()},
+            uncertain=coding.uncertain,
+            classified_on=today or datetime.now(UTC).date(),
+        )
+    )
+    session.add_all(
+        ResponseLabel(response_id=response_id, dimension=dimension, label=label)
+        for dimension, labels in coding.labels.items()
+        for label in labels
+    )
+    session.flush()
+
+
+def responses_to_classify(
+    *, session: Session, model_version: str, everything: bool, after_id: int, limit: int
+) -> list[tuple[int, str]]:
+    """A batch of (id, free text) in id order, after ``after_id``.
+
+    Without ``everything`` only answers not yet coded by ``model_version`` are returned.
+    """
+    query = select(Response.id, Response.free_text).where(
+        Response.free_text.is_not(None), Response.id > after_id
+    )
+    if not everything:
+        coded = select(Classification.response_id).where(
+            Classification.model_version == model_version
+        )
+        query = query.where(Response.id.not_in(coded))
+    return [tuple(row) for row in session.exec(query.order_by(Response.id).limit(limit)).all()]
+
+
+def count_responses_with_text(*, session: Session) -> int:
+    return session.exec(
+        select(func.count()).select_from(Response).where(Response.free_text.is_not(None))
+    ).one()

@@ -93,9 +93,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin.dispose()
 
 
-BOTH_DATABASES = pytest.mark.parametrize(
-    "database_url", ["sqlite", "postgresql"], indirect=True
-)
+BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture
@@ -156,3 +154,9 @@ FULL_ANSWER = {
     "gender": "vill-inte-svara",
     "services": ["hemtjanst", "vardcentral"],
 }
+
+
+@pytest.fixture
+def runner_env(database_url: str) -> dict[str, str]:
+    """Environment for CLI commands run through ``app.test_cli_runner()``."""
+    return {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET}
