@@ -37,6 +37,9 @@ class Response(SQLModel, table=True):
     gender: str | None = Field(default=None, max_length=32)
     services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     free_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Effective labels (review over model) as a bitmask over analysis.labels.ALL_LABELS, kept
+    # in step with ResponseLabel, so summaries count every label in one indexed scan.
+    label_mask: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class LikertAnswer(SQLModel, table=True):
@@ -78,6 +81,68 @@ class ResponseLabel(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
-    dimension: str = Field(max_length=32, index=True)
+    dimension: str = Field(max_length=32)
     label: str = Field(max_length=64, index=True)
+    # The model's probability; None for a label set by a person in review.
+    score: float | None = None
     source: str = Field(default="model", max_length=16)  # "model" or "review"
+
+
+class LabelReview(SQLModel, table=True):
+    """A person's coding of one dimension of one answer; overrides the model's."""
+
+    __table_args__ = (UniqueConstraint("response_id", "dimension"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
+    dimension: str = Field(max_length=32)
+    labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reviewer_id: int | None = Field(default=None, foreign_key="staffuser.id", ondelete="SET NULL")
+    reviewed_at: datetime
+
+
+class StaffUser(SQLModel, table=True):
+    """A member of staff. Roles: admin, strategy_group, analyst, researcher."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=80)
+    password_hash: str = Field(max_length=255)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # For strategy group members: the target groups whose answers they may read.
+    target_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_confirmed: bool = False
+    active: bool = True
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class StaffSession(SQLModel, table=True):
+    """A server-side login session; the cookie only carries its random id."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="staffuser.id", index=True, ondelete="CASCADE")
+    created_at: datetime
+    last_seen_at: datetime
+    second_factor_done: bool = False
+    ended_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per account in a time window, shared by every gunicorn worker."""
+
+    key: str = Field(primary_key=True, max_length=120)
+    window_started_at: datetime
+    failures: int = 0
+    locked_until: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what and when. Never passwords, codes or free text."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    event: str = Field(max_length=40, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    username: str | None = Field(default=None, max_length=80)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Protocol
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from analysis.labels import ALL_LABELS, DIMENSIONS
 from survey.definitions import SurveyDefinition
 from survey.models import (
     BarrierReport,
     Classification,
+    LabelReview,
     LikertAnswer,
     Response,
     ResponseLabel,
@@ -28,6 +30,7 @@ from survey.models import (
 )
 
 NO_OPINION = "no_opinion"
+LABEL_BIT = {label: bit for bit, label in enumerate(ALL_LABELS)}
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,23 @@ class Coding(Protocol):
     uncertain: bool
 
 
+def label_mask(labels: Iterable[str]) -> int:
+    """Bitmask of labels over ``ALL_LABELS`` (see Response.label_mask)."""
+    mask = 0
+    for label in labels:
+        mask |= 1 << LABEL_BIT[label]
+    return mask
+
+
+def _refresh_label_mask(session: Session, response_id: int) -> None:
+    labels = session.exec(
+        select(ResponseLabel.label).where(ResponseLabel.response_id == response_id)
+    ).all()
+    session.execute(
+        update(Response).where(Response.id == response_id).values(label_mask=label_mask(labels))
+    )
+
+
 def record_classification(
     *,
     session: Session,
@@ -193,7 +213,15 @@ def record_classification(
     model_version: str,
     today: date | None = None,
 ) -> None:
-    """Store (or replace) the model's coding of one answer: probabilities and label rows."""
+    """Store (or replace) the model's coding of one answer: probabilities and label rows.
+
+    Dimensions a person has reviewed keep the reviewed labels.
+    """
+    reviewed = set(
+        session.exec(
+            select(LabelReview.dimension).where(LabelReview.response_id == response_id)
+        ).all()
+    )
     session.execute(
         delete(ResponseLabel).where(
             ResponseLabel.response_id == response_id, ResponseLabel.source == "model"
@@ -213,11 +241,57 @@ def record_classification(
         )
     )
     session.add_all(
-        ResponseLabel(response_id=response_id, dimension=dimension, label=label)
+        ResponseLabel(
+            response_id=response_id,
+            dimension=dimension,
+            label=label,
+            score=coding.scores.get(label),
+        )
         for dimension, labels in coding.labels.items()
+        if dimension not in reviewed
         for label in labels
     )
     session.flush()
+    _refresh_label_mask(session, response_id)
+
+
+def record_review(
+    *,
+    session: Session,
+    response_id: int,
+    dimension: str,
+    labels: Sequence[str],
+    reviewer_id: int | None,
+    now: datetime | None = None,
+) -> LabelReview:
+    """A person's coding of one dimension; it takes precedence over the model's everywhere."""
+    unknown = set(labels) - set(DIMENSIONS.get(dimension, ()))
+    if dimension not in DIMENSIONS or unknown:
+        raise ValueError(f"unknown dimension or labels: {dimension} {sorted(unknown)}")
+    now = now or datetime.now(UTC)
+    review = session.exec(
+        select(LabelReview).where(
+            LabelReview.response_id == response_id, LabelReview.dimension == dimension
+        )
+    ).first()
+    if review is None:
+        review = LabelReview(response_id=response_id, dimension=dimension, reviewed_at=now)
+    review.labels = sorted(set(labels), key=DIMENSIONS[dimension].index)
+    review.reviewer_id = reviewer_id
+    review.reviewed_at = now
+    session.add(review)
+    session.execute(
+        delete(ResponseLabel).where(
+            ResponseLabel.response_id == response_id, ResponseLabel.dimension == dimension
+        )
+    )
+    session.add_all(
+        ResponseLabel(response_id=response_id, dimension=dimension, label=label, source="review")
+        for label in review.labels
+    )
+    session.flush()
+    _refresh_label_mask(session, response_id)
+    return review
 
 
 def responses_to_classify(

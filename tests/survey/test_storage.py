@@ -69,6 +69,7 @@ def test_no_request_data_other_than_the_answers_reaches_the_database(app, client
         "gender",
         "services",
         "free_text",
+        "label_mask",
     }
     (stored,), _ = _rows(app)
     values = " ".join(str(getattr(stored, name)) for name in columns)
