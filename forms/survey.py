@@ -150,6 +150,7 @@ class SurveyForm(FlaskForm):
             municipality=self["municipality"].data or None,
             gender=self["gender"].data or None,
             services=tuple(sorted(self["services"].data or ())),
+            statement_ids=tuple(statement.id for statement in definition.statements),
         )
 
 

@@ -47,7 +47,7 @@ class Choice(_Strict):
 
 
 class ScaleStep(_Strict):
-    value: int = Field(ge=0, le=20)
+    value: int = Field(ge=0, le=35)
     label: Localized
 
 

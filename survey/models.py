@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -23,6 +23,20 @@ class Survey(SQLModel, table=True):
 class Response(SQLModel, table=True):
     """One respondent's answer to one survey."""
 
+    __table_args__ = (
+        Index(
+            "ix_response_summary",
+            "survey_id",
+            "submitted_on",
+            "municipality",
+            "age_group",
+            "on_behalf_of_other",
+            "has_free_text",
+            "label_mask",
+            "likert_codes",
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     survey_id: str = Field(foreign_key="survey.id", index=True, max_length=64)
     # Random id carried by the rendered form; makes a resubmitted form a no-op.
@@ -37,9 +51,13 @@ class Response(SQLModel, table=True):
     gender: str | None = Field(default=None, max_length=32)
     services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     free_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    # Effective labels (review over model) as a bitmask over analysis.labels.ALL_LABELS, kept
-    # in step with ResponseLabel, so summaries count every label in one indexed scan.
+    # Denormalised for summaries, which count a million answers in one indexed scan:
+    # the effective labels (review over model) as a bitmask over analysis.labels.ALL_LABELS,
+    # kept in step with ResponseLabel; whether there is free text; and the ratings in
+    # statement order, one character each (see operations.likert_codes).
     label_mask: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    has_free_text: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    likert_codes: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
 
 
 class LikertAnswer(SQLModel, table=True):

@@ -47,6 +47,8 @@ class ResponseDraft:
     municipality: str | None = None
     gender: str | None = None
     services: tuple[str, ...] = ()
+    # The survey's statements in order, for Response.likert_codes.
+    statement_ids: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
         return not (
@@ -63,8 +65,28 @@ class ResponseDraft:
         """Fingerprint of the answers, to tell a resubmission from a different answer."""
         payload = asdict(self)
         payload.pop("language")
+        payload.pop("statement_ids")
         encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=list)
         return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+_CODE_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+NO_OPINION_CODE = "n"
+UNANSWERED_CODE = "."
+
+
+def likert_codes(statement_ids: Sequence[str], likert: dict[str, int | None]) -> str:
+    """Ratings in statement order, one character each: a base-36 digit for the value,
+    "n" for no opinion ("Ingen uppfattning"), "." for no answer."""
+    codes = []
+    for statement_id in statement_ids:
+        if statement_id not in likert:
+            codes.append(UNANSWERED_CODE)
+        elif likert[statement_id] is None:
+            codes.append(NO_OPINION_CODE)
+        else:
+            codes.append(_CODE_DIGITS[likert[statement_id]])
+    return "".join(codes)
 
 
 class SubmitOutcome(Enum):
@@ -139,6 +161,8 @@ def submit_response(
         gender=draft.gender,
         services=list(draft.services),
         free_text=draft.free_text,
+        has_free_text=bool(draft.free_text),
+        likert_codes=likert_codes(draft.statement_ids, draft.likert),
     )
     try:
         with session.begin_nested():

@@ -37,6 +37,8 @@ def test_full_submission_is_stored_with_every_field(app, respondent):
     assert stored.language == "sv"
     assert stored.mode == "web"
     assert stored.submitted_on == datetime.now(UTC).date()
+    assert stored.has_free_text is True
+    assert stored.likert_codes == "42n5"
     assert {(row.statement_id, row.value) for row in likert} == {
         ("framja_halsa", 4),
         ("samverkan_kontinuitet", 2),
@@ -70,6 +72,8 @@ def test_no_request_data_other_than_the_answers_reaches_the_database(app, client
         "services",
         "free_text",
         "label_mask",
+        "has_free_text",
+        "likert_codes",
     }
     (stored,), _ = _rows(app)
     values = " ".join(str(getattr(stored, name)) for name in columns)

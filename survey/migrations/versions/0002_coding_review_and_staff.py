@@ -124,13 +124,43 @@ def upgrade() -> None:
 
     with op.batch_alter_table("response", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("label_mask", sa.Integer(), nullable=False, server_default="0")
+            sa.Column("label_mask", sa.Integer(), server_default="0", nullable=False)
         )
+        batch_op.add_column(
+            sa.Column("has_free_text", sa.Boolean(), server_default="0", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column(
+                "likert_codes",
+                sqlmodel.sql.sqltypes.AutoString(length=32),
+                server_default="",
+                nullable=False,
+            )
+        )
+        batch_op.create_index(
+            "ix_response_summary",
+            [
+                "survey_id",
+                "submitted_on",
+                "municipality",
+                "age_group",
+                "on_behalf_of_other",
+                "has_free_text",
+                "label_mask",
+                "likert_codes",
+            ],
+            unique=False,
+        )
+
+    op.execute("UPDATE response SET has_free_text = (free_text IS NOT NULL)")
 
 
 def downgrade() -> None:
 
     with op.batch_alter_table("response", schema=None) as batch_op:
+        batch_op.drop_index("ix_response_summary")
+        batch_op.drop_column("likert_codes")
+        batch_op.drop_column("has_free_text")
         batch_op.drop_column("label_mask")
 
     with op.batch_alter_table("responselabel", schema=None) as batch_op:
