@@ -95,12 +95,15 @@ class Classification(SQLModel, table=True):
 class ResponseLabel(SQLModel, table=True):
     """One label of one answer, a row each, so summaries can count in SQL."""
 
-    __table_args__ = (UniqueConstraint("response_id", "label"),)
+    __table_args__ = (
+        UniqueConstraint("response_id", "label"),
+        Index("ix_responselabel_label_score", "label", "score"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
     dimension: str = Field(max_length=32)
-    label: str = Field(max_length=64, index=True)
+    label: str = Field(max_length=64)
     # The model's probability; None for a label set by a person in review.
     score: float | None = None
     source: str = Field(default="model", max_length=16)  # "model" or "review"

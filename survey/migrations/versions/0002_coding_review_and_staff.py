@@ -117,7 +117,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("response_id", "label"),
     )
     with op.batch_alter_table("responselabel", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_responselabel_label"), ["label"], unique=False)
+        batch_op.create_index("ix_responselabel_label_score", ["label", "score"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_responselabel_response_id"), ["response_id"], unique=False
         )
@@ -151,7 +151,6 @@ def upgrade() -> None:
             ],
             unique=False,
         )
-
     op.execute("UPDATE response SET has_free_text = (free_text IS NOT NULL)")
 
 
@@ -165,7 +164,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("responselabel", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_responselabel_response_id"))
-        batch_op.drop_index(batch_op.f("ix_responselabel_label"))
+        batch_op.drop_index("ix_responselabel_label_score")
 
     op.drop_table("responselabel")
     with op.batch_alter_table("labelreview", schema=None) as batch_op:
