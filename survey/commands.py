@@ -118,7 +118,56 @@ def reclassify(everything: bool, batch_size: int, model_path: Path | None) -> No
     click.echo(f"Coded {coded} answers with model {classifier.version}.")
 
 
+@click.command("seed-demo")
+@click.option("--responses", default=2000, show_default=True, help="How many answers to add.")
+@click.option("--survey", "survey_ids", multiple=True, help="Survey id(s); default: all.")
+@click.option("--seed", default=2030, show_default=True)
+@click.option("--no-classify", is_flag=True, help="Skip the classifier (labels stay empty).")
+@with_appcontext
+def seed_demo_command(
+    responses: int, survey_ids: tuple[str, ...], seed: int, no_classify: bool
+) -> None:
+    """Fill the database with plausible, classified demo answers."""
+    from tqdm import tqdm
+
+    from survey.config import PROJECT_ROOT
+    from survey.demo import corpus_texts, seed_demo
+
+    registry = current_app.extensions["viktigt.surveys"]
+    definitions = [registry.get(s) for s in survey_ids] if survey_ids else registry.all()
+    if not definitions or None in definitions:
+        raise click.ClickException("Unknown survey; run `viktigt load-surveys` first.")
+    texts = corpus_texts(PROJECT_ROOT / "nlp_models" / "corpus")
+    classify, version = None, "none"
+    if not no_classify:
+        from analysis.classifier import ModelNotFoundError, load_classifier
+
+        try:
+            classifier = load_classifier(current_app.config.get("MODEL_PATH"))
+        except ModelNotFoundError as error:
+            raise click.ClickException(
+                f"{error} Run `viktigt train` or use --no-classify."
+            ) from None
+        classify, version = classifier.predict, classifier.version
+    share = responses // len(definitions)
+    with tqdm(total=share * len(definitions), unit="svar", desc="Demo") as progress:
+        for index, definition in enumerate(definitions):
+            with session_scope(get_engine()) as session:
+                seed_demo(
+                    session=session,
+                    definition=definition,
+                    responses=share,
+                    texts=texts,
+                    classify=classify,
+                    model_version=version,
+                    seed=seed + index,
+                    progress=progress.update,
+                )
+    click.echo(f"Added {share * len(definitions)} demo answers.")
+
+
 def register(group: click.Group) -> None:
     group.add_command(db)
     group.add_command(load_surveys)
     group.add_command(reclassify)
+    group.add_command(seed_demo_command)

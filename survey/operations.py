@@ -75,6 +75,11 @@ NO_OPINION_CODE = "n"
 UNANSWERED_CODE = "."
 
 
+def likert_code(value: int) -> str:
+    """The one-character code of a rating value (a base-36 digit)."""
+    return _CODE_DIGITS[value]
+
+
 def likert_codes(statement_ids: Sequence[str], likert: dict[str, int | None]) -> str:
     """Ratings in statement order, one character each: a base-36 digit for the value,
     "n" for no opinion ("Ingen uppfattning"), "." for no answer."""
@@ -85,7 +90,7 @@ def likert_codes(statement_ids: Sequence[str], likert: dict[str, int | None]) ->
         elif likert[statement_id] is None:
             codes.append(NO_OPINION_CODE)
         else:
-            codes.append(_CODE_DIGITS[likert[statement_id]])
+            codes.append(likert_code(likert[statement_id]))
     return "".join(codes)
 
 
