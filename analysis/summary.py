@@ -453,3 +453,66 @@ def characteristic_terms(
     return [word for word, score in sorted(scores.items(), key=lambda item: -item[1]) if score > 0][
         :top
     ]
+
+
+def summary_rows(summary: Summary, scale: Sequence[int]) -> list[dict[str, object]]:
+    """Every figure of a summary as flat rows for CSV; hidden cells are empty with a reason."""
+    selection = summary.filter
+    rows: list[dict[str, object]] = []
+
+    def add(section: str, key: str, cell: Cell, group: str = "") -> None:
+        rows.append(
+            {
+                "survey": selection.survey_id,
+                "date_from": selection.date_from or "",
+                "date_to": selection.date_to or "",
+                "municipality_filter": selection.municipality or "",
+                "age_group_filter": selection.age_group or "",
+                "on_behalf_filter": ""
+                if selection.on_behalf_of_other is None
+                else int(selection.on_behalf_of_other),
+                "target_group": group,
+                "section": section,
+                "key": key,
+                "count": "" if cell.count is None else cell.count,
+                "base": "" if cell.total is None else cell.total,
+                "share": "" if cell.share is None else round(cell.share, 4),
+                "hidden_because": cell.reason or "",
+            }
+        )
+
+    add("answers", "all", summary.answers)
+    add("answers", "with_free_text", summary.with_free_text)
+    if summary.group_answers is not None:
+        add("answers", "coded_to_target_group", summary.group_answers, selection.target_group or "")
+    breakdown_group = selection.target_group or ""
+    for key, cell in summary.by_municipality.items():
+        add("municipality", key, cell, breakdown_group)
+    for key, cell in summary.by_age_group.items():
+        add("age_group", key, cell, breakdown_group)
+    for result in summary.strategies:
+        add("strategy_share", result.label, result.overall)
+        if result.group is not None:
+            add("strategy_share", result.label, result.group, breakdown_group)
+        if result.likert:
+            for step in scale:
+                add(
+                    f"likert:{result.likert.statement_id}",
+                    str(step),
+                    result.likert.steps[step],
+                    breakdown_group,
+                )
+            add(
+                f"likert:{result.likert.statement_id}",
+                "no_opinion",
+                result.likert.no_opinion,
+                breakdown_group,
+            )
+    for point in summary.trend:
+        for label, cell in point.shares.items():
+            add(f"trend:{point.period}", label, cell, breakdown_group)
+    for point in summary.waves:
+        for label, cell in point.shares.items():
+            add(f"wave:{point.period}", label, cell, breakdown_group)
+    add("reviewed_by_person", "answers", summary.reviewed, breakdown_group)
+    return rows

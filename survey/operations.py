@@ -345,3 +345,59 @@ def count_responses_with_text(*, session: Session) -> int:
     return session.exec(
         select(func.count()).select_from(Response).where(Response.free_text.is_not(None))
     ).one()
+
+
+def answers_for_review(
+    *, session: Session, survey_id: str | None, only_uncertain: bool, offset: int, limit: int
+) -> list[tuple[Response, Classification | None]]:
+    """Answers with free text, those flagged "osäker" and not yet reviewed first."""
+    reviewed = select(LabelReview.response_id)
+    query = (
+        select(Response, Classification)
+        .join(Classification, Classification.response_id == Response.id, isouter=True)
+        .where(Response.has_free_text)
+    )
+    if survey_id:
+        query = query.where(Response.survey_id == survey_id)
+    if only_uncertain:
+        query = query.where(Classification.uncertain, Response.id.not_in(reviewed))
+    query = query.order_by(Response.id.desc()).offset(offset).limit(limit)
+    return [(response, coding) for response, coding in session.exec(query).all()]
+
+
+def effective_labels(*, session: Session, response_id: int) -> dict[str, list[str]]:
+    """An answer's labels per dimension: the reviewed ones where a person coded it."""
+    labels: dict[str, list[str]] = {dimension: [] for dimension in DIMENSIONS}
+    rows = session.exec(
+        select(ResponseLabel.dimension, ResponseLabel.label).where(
+            ResponseLabel.response_id == response_id
+        )
+    ).all()
+    for dimension, label in rows:
+        labels.setdefault(dimension, []).append(label)
+    return {d: sorted(v, key=DIMENSIONS[d].index) for d, v in labels.items() if d in DIMENSIONS}
+
+
+def reviews_of(*, session: Session, response_id: int) -> dict[str, LabelReview]:
+    rows = session.exec(select(LabelReview).where(LabelReview.response_id == response_id)).all()
+    return {review.dimension: review for review in rows}
+
+
+def reviewed_examples(*, session: Session) -> list[dict[str, object]]:
+    """Human-reviewed answers in the codebook's labelled-data format, for training.
+
+    Only reviewed dimensions are given; a missing key means "not coded" (codebook).
+    """
+    examples: dict[int, dict[str, object]] = {}
+    rows = session.exec(
+        select(LabelReview, Response.free_text)
+        .join(Response, Response.id == LabelReview.response_id)
+        .where(Response.has_free_text)
+        .order_by(LabelReview.response_id, LabelReview.dimension)
+    ).all()
+    for review, text in rows:
+        example = examples.setdefault(
+            review.response_id, {"id": f"review-{review.response_id}", "text": text}
+        )
+        example[review.dimension] = list(review.labels)
+    return list(examples.values())
