@@ -247,9 +247,10 @@ def build_summary(
             ),
             likert=likert.get(statement_of.get(label, "")),
         )
-        shown = result.group if group else result.overall
+        # Quotes and terms need k answers coded to the strategy in the selection. (A share
+        # hidden only because few answers lack the strategy does not hide them.)
         base = group_counts[label] if group else overall_counts[label]
-        if base < k or shown is None or shown.hidden:
+        if base < k:
             result.quotes_hidden = result.terms_hidden = SMALL
         elif redact is None:
             result.quotes_hidden = "redaction"

@@ -33,12 +33,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # everything kept instead of a bare 400. Other POST endpoints are protected globally.
     csrf = CSRFProtect(app)
 
+    from survey import staff
     from survey.health import bp as health_bp
     from survey.respondent import bp as respondent_bp
 
     app.register_blueprint(respondent_bp)
     app.register_blueprint(health_bp)
     csrf.exempt(respondent_bp)
+    staff.init_app(app)
 
     from survey import commands
 

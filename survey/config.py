@@ -46,6 +46,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "sv",
         "LANGUAGES": ("sv", "en"),
         "SQLITE_BUSY_TIMEOUT_MS": int(env.get("VIKTIGT_SQLITE_BUSY_MS", 30000)),
+        "STAFF_IDLE_MINUTES": min(30, int(env.get("VIKTIGT_STAFF_IDLE_MINUTES", 30))),
+        "STAFF_SESSION_HOURS": int(env.get("VIKTIGT_STAFF_SESSION_HOURS", 12)),
         # Smallest number of answers behind any figure, quote or term shown to staff.
         "MIN_CELL_SIZE": max(3, int(env.get("VIKTIGT_MIN_CELL", 5))),
     }

@@ -26,7 +26,8 @@ class SurveyRegistry:
         with Session(self._engine) as session:
             rows = session.exec(select(Survey).order_by(Survey.id)).all()
             self._definitions = {
-                row.id: parse_definition(row.definition, f"database survey {row.id}") for row in rows
+                row.id: parse_definition(row.definition, f"database survey {row.id}")
+                for row in rows
             }
         self._loaded_at = time.monotonic()
 
