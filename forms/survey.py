@@ -86,7 +86,12 @@ def error_links(form: FlaskForm, form_id: str) -> list[ErrorLink]:
         target = field.id if field.name != "submission_id" else form_id
         if isinstance(field, RadioField | CheckboxesField):
             target = f"{field.id}-0"
-        links.extend(ErrorLink(target, str(message)) for message in field.errors)
+        # Name the question: "Choose one of the options" twice would not say which.
+        question = field.label.text if field.name != "submission_id" else ""
+        links.extend(
+            ErrorLink(target, f"{question}: {message}" if question else str(message))
+            for message in field.errors
+        )
     return links
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlmodel import Session
 
+from analysis.redaction import redact
 from survey.models import Response
 from survey.operations import AfterStore, record_classification
 
@@ -41,16 +42,19 @@ class ClassifierHolder:
         return self._classifier
 
 
-def classify_after_store() -> AfterStore | None:
-    """The hook that codes a stored answer's free text in the same transaction."""
-    if not current_app.config["CLASSIFY_ON_SUBMIT"]:
-        return None
-    classifier = current_app.extensions["viktigt.classifier"].get()
-    if classifier is None:
-        return None
+def after_store_hook() -> AfterStore:
+    """What happens to a stored answer's free text in the same transaction: it is redacted
+    (what staff will see) and, when a model is loaded, coded."""
+    classifier = None
+    if current_app.config["CLASSIFY_ON_SUBMIT"]:
+        classifier = current_app.extensions["viktigt.classifier"].get()
 
-    def classify(session: Session, response: Response) -> None:
+    def process(session: Session, response: Response) -> None:
         if not response.free_text:
+            return
+        response.redacted_text = redact(response.free_text)[0]
+        session.add(response)
+        if classifier is None:
             return
         record_classification(
             session=session,
@@ -60,7 +64,7 @@ def classify_after_store() -> AfterStore | None:
             today=response.submitted_on,
         )
 
-    return classify
+    return process
 
 
 def init_app(app: Flask) -> None:

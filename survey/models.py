@@ -51,6 +51,9 @@ class Response(SQLModel, table=True):
     gender: str | None = Field(default=None, max_length=32)
     services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     free_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The free text with personal data replaced by placeholders ([NAMN], [TELEFON] …): what
+    # staff and researchers see. Kept after the original is purged (survey retention).
+    redacted_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Denormalised for summaries, which count a million answers in one indexed scan:
     # the effective labels (review over model) as a bitmask over analysis.labels.ALL_LABELS,
     # kept in step with ResponseLabel; whether there is free text; and the ratings in
@@ -167,3 +170,33 @@ class AuditEvent(SQLModel, table=True):
     user_id: int | None = Field(default=None, index=True)
     username: str | None = Field(default=None, max_length=80)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ExportLog(SQLModel, table=True):
+    """Every research export: who, when, what selection, how many rows, what k was reached."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    user_id: int | None = Field(default=None, index=True)
+    username: str | None = Field(default=None, max_length=80)
+    channel: str = Field(max_length=16)  # "web", "api" or "cli"
+    survey_id: str = Field(max_length=64)
+    format: str = Field(max_length=8)
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rows: int = 0
+    k_reached: int | None = None
+    generalised: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class ApiToken(SQLModel, table=True):
+    """A researcher's token for scripts; only its hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staffuser.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None

@@ -11,7 +11,7 @@ from flask_babel import refresh
 
 from forms.misc import BarrierReportForm
 from forms.survey import SurveyForm, error_links, new_submission_id, survey_form_class
-from survey.classification import classify_after_store
+from survey.classification import after_store_hook
 from survey.db import begin_write, get_session
 from survey.definitions import SurveyDefinition
 from survey.i18n import current_language, set_language
@@ -98,7 +98,7 @@ def questionnaire(survey_id: str):  # type: ignore[no-untyped-def]
         draft=form.to_draft(),
         submission_id=form.submission_id.data,
         today=_today(),
-        after_store=classify_after_store(),
+        after_store=after_store_hook(),
     )
     if outcome is SubmitOutcome.CONFLICT:
         form.submission_id.data = new_submission_id()

@@ -29,10 +29,13 @@ PAPER_ROLES = ("analyst", "admin")
 PAGE_SIZE = 25
 
 
-def _redact(text: str) -> str:
+def _shown_text(response: Response) -> str:
+    """What staff may read: the stored redacted text (redacted now for older rows)."""
+    if response.redacted_text is not None:
+        return response.redacted_text
     from analysis.redaction import redact
 
-    return redact(text)[0]
+    return redact(response.free_text or "")[0]
 
 
 def _classifier():  # type: ignore[no-untyped-def]
@@ -71,7 +74,7 @@ def review_list():  # type: ignore[no-untyped-def]
         limit=PAGE_SIZE + 1,
     )
     items = [
-        {"response": response, "coding": coding, "text": _redact(response.free_text or "")}
+        {"response": response, "coding": coding, "text": _shown_text(response)}
         for response, coding in rows[:PAGE_SIZE]
     ]
     return render_template(
@@ -89,7 +92,7 @@ def review_list():  # type: ignore[no-untyped-def]
 def review_answer(response_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     response = session.get(Response, response_id)
-    if response is None or not response.free_text:
+    if response is None or not response.has_free_text:
         abort(404)
     current = effective_labels(session=session, response_id=response_id)
     user = current_staff()
@@ -115,7 +118,7 @@ def review_answer(response_id: int):  # type: ignore[no-untyped-def]
         queue_audit("review", user=user, detail={"response_id": response_id, "changed": changed})
         flash(_("Koderna är sparade."))
         return redirect(url_for("staff.review_list"), code=303)
-    redacted = _redact(response.free_text)
+    redacted = _shown_text(response)
     coding = session.get(Classification, response_id)
     classifier = _classifier()
     explanation = classifier.explain(redacted) if classifier is not None else {}
@@ -155,7 +158,7 @@ def paper_entry(survey_id: str):  # type: ignore[no-untyped-def]
             ),
             status,
         )
-    from survey.classification import classify_after_store
+    from survey.classification import after_store_hook
 
     session = get_session()
     begin_write(session)
@@ -163,7 +166,7 @@ def paper_entry(survey_id: str):  # type: ignore[no-untyped-def]
         session=session,
         draft=form.to_draft(mode="paper"),
         submission_id=form.submission_id.data,
-        after_store=classify_after_store(),
+        after_store=after_store_hook(),
     )
     if outcome is SubmitOutcome.STORED:
         queue_audit("paper_entry", user=current_staff(), detail={"survey_id": survey_id})

@@ -71,6 +71,7 @@ def test_no_request_data_other_than_the_answers_reaches_the_database(app, client
         "gender",
         "services",
         "free_text",
+        "redacted_text",
         "label_mask",
         "has_free_text",
         "likert_codes",
@@ -155,7 +156,7 @@ def test_failed_classification_stores_nothing(app, client, respondent, monkeypat
     def explode(_session, _response):  # type: ignore[no-untyped-def]
         raise RuntimeError("classifier broke")
 
-    monkeypatch.setattr(views, "classify_after_store", lambda: explode)
+    monkeypatch.setattr(views, "after_store_hook", lambda: explode)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     app.testing = False
 
@@ -165,3 +166,16 @@ def test_failed_classification_stores_nothing(app, client, respondent, monkeypat
     assert "inte sparats" in response.get_data(as_text=True)
     responses, likert = _rows(app)
     assert responses == [] and likert == []
+
+
+@BOTH_DATABASES
+def test_free_text_is_stored_with_its_redacted_version(app, respondent):
+    text = "Jag heter Lena Holm, 19800101-1234, ring 070-765 43 21. Vill ha samma läkare."
+
+    respondent.submit({"free_text": text})
+
+    (stored,), _ = _rows(app)
+    assert stored.free_text == text  # the original, until the survey's retention runs out
+    assert stored.redacted_text == (
+        "Jag heter [NAMN], [PERSONNUMMER], ring [TELEFON]. Vill ha samma läkare."
+    )

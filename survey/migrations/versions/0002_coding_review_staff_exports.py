@@ -1,4 +1,4 @@
-"""coding, review and staff
+"""coding, review, staff and exports
 
 Revision ID: 0002
 Revises: 0001
@@ -32,6 +32,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_auditevent_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "exportlog",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("survey_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("format", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("filters", sa.JSON(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("k_reached", sa.Integer(), nullable=True),
+        sa.Column("generalised", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("exportlog", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_exportlog_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_exportlog_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "loginthrottle",
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("window_started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -54,6 +73,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("username"),
     )
+    op.create_table(
+        "apitoken",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("last_used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["staffuser.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("apitoken", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_apitoken_user_id"), ["user_id"], unique=False)
+
     op.create_table(
         "staffsession",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -123,6 +158,7 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("response", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("redacted_text", sa.Text(), nullable=True))
         batch_op.add_column(
             sa.Column("label_mask", sa.Integer(), server_default="0", nullable=False)
         )
@@ -161,6 +197,7 @@ def downgrade() -> None:
         batch_op.drop_column("likert_codes")
         batch_op.drop_column("has_free_text")
         batch_op.drop_column("label_mask")
+        batch_op.drop_column("redacted_text")
 
     with op.batch_alter_table("responselabel", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_responselabel_response_id"))
@@ -180,8 +217,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staffsession_user_id"))
 
     op.drop_table("staffsession")
+    with op.batch_alter_table("apitoken", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_apitoken_user_id"))
+
+    op.drop_table("apitoken")
     op.drop_table("staffuser")
     op.drop_table("loginthrottle")
+    with op.batch_alter_table("exportlog", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_exportlog_user_id"))
+        batch_op.drop_index(batch_op.f("ix_exportlog_at"))
+
+    op.drop_table("exportlog")
     with op.batch_alter_table("auditevent", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auditevent_user_id"))
         batch_op.drop_index(batch_op.f("ix_auditevent_event"))
