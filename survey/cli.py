@@ -19,6 +19,9 @@ def cli() -> None:
 
 
 def _register_analysis_commands() -> None:
+    from analysis.redaction_commands import register as register_redaction
+
+    register_redaction(cli)
     try:
         from analysis.commands import register
     except ImportError:  # the classifier package is optional while it is being built
