@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlmodel import select
@@ -231,6 +231,7 @@ def start():  # type: ignore[no-untyped-def]
         "staff/start.html",
         user=user,
         groups=visible_target_groups(user),
+        surveys=current_app.extensions["viktigt.surveys"].all(),
     )
 
 
