@@ -22,11 +22,11 @@ def _register_analysis_commands() -> None:
     from analysis.redaction_commands import register as register_redaction
 
     register_redaction(cli)
-    try:
-        from analysis.commands import register
-    except ImportError:  # the classifier package is optional while it is being built
-        return
-    register(cli)
+    from analysis.commands import evaluate, predict
+
+    # `train` is the app's (survey.commands): it also learns from codes people reviewed.
+    cli.add_command(predict)
+    cli.add_command(evaluate)
 
 
 _register_analysis_commands()

@@ -171,3 +171,39 @@ def register(group: click.Group) -> None:
     group.add_command(load_surveys)
     group.add_command(reclassify)
     group.add_command(seed_demo_command)
+    group.add_command(train_command)
+
+
+@click.command("train")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=int, default=2, show_default=True, help="Parallel CV fits.")
+@click.option("--no-reviews", is_flag=True, help="Train on the corpus only.")
+@with_appcontext
+def train_command(seed: int, jobs: int, no_reviews: bool) -> None:
+    """Train the classifier on the corpus plus the codes people corrected in review."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from analysis.classifier import (
+        ARTIFACTS_DIR,
+        default_corpus_paths,
+        save_classifier,
+        train_classifier,
+    )
+    from survey.operations import reviewed_examples
+
+    reviews: list[dict[str, object]] = []
+    if not no_reviews:
+        try:
+            with session_scope(get_engine()) as session:
+                reviews = reviewed_examples(session=session)
+        except SQLAlchemyError:
+            click.echo("No database to read reviewed codes from; training on the corpus only.")
+    classifier = train_classifier(
+        default_corpus_paths(), seed=seed, extra_examples=reviews, n_jobs=jobs
+    )
+    path = save_classifier(classifier, ARTIFACTS_DIR)
+    click.echo(f"Wrote {path} ({classifier.version}).")
+    click.echo(
+        f"{classifier.metadata.get('n_examples')} examples, of which {len(reviews)} reviewed "
+        "by people."
+    )

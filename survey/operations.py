@@ -384,20 +384,31 @@ def reviews_of(*, session: Session, response_id: int) -> dict[str, LabelReview]:
 
 
 def reviewed_examples(*, session: Session) -> list[dict[str, object]]:
-    """Human-reviewed answers in the codebook's labelled-data format, for training.
+    """Answers a person has reviewed, in the codebook's labelled-data format, for training.
 
-    Only reviewed dimensions are given; a missing key means "not coded" (codebook).
+    Each carries its effective labels in every dimension: the reviewed ones, and the model's
+    where a dimension was not reviewed (the review page always saves all three).
     """
-    examples: dict[int, dict[str, object]] = {}
+    reviewed = select(LabelReview.response_id).distinct()
+    texts = dict(
+        session.exec(
+            select(Response.id, Response.free_text).where(
+                Response.id.in_(reviewed), Response.free_text.is_not(None)
+            )
+        ).all()
+    )
+    examples: dict[int, dict[str, object]] = {
+        response_id: {"id": f"review-{response_id}", "text": text, **{d: [] for d in DIMENSIONS}}
+        for response_id, text in sorted(texts.items())
+    }
     rows = session.exec(
-        select(LabelReview, Response.free_text)
-        .join(Response, Response.id == LabelReview.response_id)
-        .where(Response.has_free_text)
-        .order_by(LabelReview.response_id, LabelReview.dimension)
-    ).all()
-    for review, text in rows:
-        example = examples.setdefault(
-            review.response_id, {"id": f"review-{review.response_id}", "text": text}
+        select(ResponseLabel.response_id, ResponseLabel.dimension, ResponseLabel.label).where(
+            ResponseLabel.response_id.in_(list(examples))
         )
-        example[review.dimension] = list(review.labels)
+    ).all()
+    for response_id, dimension, label in rows:
+        examples[response_id][dimension].append(label)  # type: ignore[union-attr]
+    for example in examples.values():
+        for dimension, labels in DIMENSIONS.items():
+            example[dimension] = sorted(example[dimension], key=labels.index)  # type: ignore[arg-type]
     return list(examples.values())

@@ -65,7 +65,9 @@ def test_corrections_become_training_examples(app):
         {
             "id": f"review-{response_id}",
             "text": "Samma distriktssköterska",
-            "jonkoping-2030": ["samverkan_kontinuitet"],
+            "jonkoping-2030": ["samverkan_kontinuitet"],  # the person's correction
+            "jamtland-2023": [],  # not reviewed: the model's labels
+            "target_groups": [],
         }
     ]
 
@@ -108,3 +110,37 @@ def test_paper_entry_is_staff_only(client, staff_user, logged_in):
     assert client.get("/personal/papper/jonkoping-2030").status_code in (302, 303)
     logged_in(client, staff_user("researcher"))
     assert client.get("/personal/papper/jonkoping-2030").status_code == 403
+
+
+def test_viktigt_train_learns_from_corrections(app, runner_env, monkeypatch, tmp_path):
+    import analysis.classifier as classifier_module
+    from survey.operations import record_review
+
+    (response_id,) = add_answers(app, 1, "Samma sköterska varje gång", ["forandrade_arbetssatt"])
+    with Session(get_engine_for(app)) as session:
+        record_review(
+            session=session,
+            response_id=response_id,
+            dimension="jonkoping-2030",
+            labels=["samverkan_kontinuitet"],
+            reviewer_id=None,
+        )
+        session.commit()
+    seen: dict[str, object] = {}
+
+    class Trained:
+        version = "test"
+        metadata = {"n_examples": 1}
+
+    def fake_train(paths, seed=0, extra_examples=(), **_kwargs):  # type: ignore[no-untyped-def]
+        seen["extra"] = list(extra_examples)
+        return Trained()
+
+    monkeypatch.setattr(classifier_module, "train_classifier", fake_train)
+    monkeypatch.setattr(classifier_module, "save_classifier", lambda clf, d: tmp_path / "m")
+
+    result = app.test_cli_runner().invoke(args=["train"], env=runner_env)
+
+    assert result.exit_code == 0, result.output
+    assert "of which 1 reviewed by people" in result.output
+    assert seen["extra"][0]["jonkoping-2030"] == ["samverkan_kontinuitet"]
