@@ -94,17 +94,17 @@ def diverging_bar(
     The lower half of the scale extends left of the centre line, the upper half right; a
     middle step (odd scales) straddles it.
     """
-    width, centre, half, y, height = 640, 300, 250, 30, 26
+    width, centre, half, y, height = 740, 300, 250, 30, 26
+    if any(count is None for count in counts) or no_opinion is None:
+        hidden = (
+            f'<text x="{centre}" y="{y + 18}" text-anchor="middle" fill="{TEXT}" '
+            f'font-style="italic">{escape(hidden_text)}</text>'
+        )
+        return _svg(width, 80, title, description, hidden, ident)
     parts = [
         f'<line x1="{centre}" y1="{y - 6}" x2="{centre}" y2="{y + height + 6}" '
         f'stroke="{TEXT}" stroke-width="2"/>'
     ]
-    if any(count is None for count in counts) or no_opinion is None:
-        parts.append(
-            f'<text x="{centre}" y="{y + 18}" text-anchor="middle" fill="{TEXT}" '
-            f'font-style="italic">{escape(hidden_text)}</text>'
-        )
-        return _svg(width, 80, title, description, "".join(parts), ident)
     values = [count or 0 for count in counts]
     total = sum(values) or 1
     steps = len(values)

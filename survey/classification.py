@@ -42,29 +42,43 @@ class ClassifierHolder:
         return self._classifier
 
 
-def after_store_hook() -> AfterStore:
+def after_store_hook(free_text: str | None = None) -> AfterStore:
     """What happens to a stored answer's free text in the same transaction: it is redacted
-    (what staff will see) and, when a model is loaded, coded."""
+    (what staff will see) and, when a model is loaded, coded.
+
+    Given the text, both are computed now, before the caller takes the write lock, so the
+    lock is held only for the inserts.
+    """
     classifier = None
     if current_app.config["CLASSIFY_ON_SUBMIT"]:
         classifier = current_app.extensions["viktigt.classifier"].get()
+    prepared: dict[str, Any] = {}
+    if free_text:
+        prepared[free_text] = _prepare(free_text, classifier)
 
     def process(session: Session, response: Response) -> None:
         if not response.free_text:
             return
-        response.redacted_text = redact(response.free_text)[0]
+        redacted, coding = prepared.get(response.free_text) or _prepare(
+            response.free_text, classifier
+        )
+        response.redacted_text = redacted
         session.add(response)
-        if classifier is None:
+        if coding is None:
             return
         record_classification(
             session=session,
             response_id=response.id,
-            coding=classifier.predict_one(response.free_text),
+            coding=coding,
             model_version=classifier.version,
             today=response.submitted_on,
         )
 
     return process
+
+
+def _prepare(text: str, classifier: Any) -> tuple[str, Any]:
+    return redact(text)[0], classifier.predict_one(text) if classifier is not None else None
 
 
 def init_app(app: Flask) -> None:

@@ -43,6 +43,9 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         # The form is re-rendered with everything kept when the token is stale anyway.
         "WTF_CSRF_TIME_LIMIT": int(env.get("VIKTIGT_CSRF_SECONDS", 24 * 3600)),
         "FREE_TEXT_MAX_CHARS": 5000,
+        # Our forms carry their own Swedish/English messages; loading WTForms' catalogue on
+        # every request cost about 1 ms per submit (bench/submit.py).
+        "WTF_I18N_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "sv",
         "LANGUAGES": ("sv", "en"),
         "SQLITE_BUSY_TIMEOUT_MS": int(env.get("VIKTIGT_SQLITE_BUSY_MS", 30000)),

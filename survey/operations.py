@@ -150,9 +150,6 @@ def submit_response(
     either everything is stored or nothing is.
     """
     digest = draft.content_hash()
-    outcome = _existing_outcome(session, submission_id, digest)
-    if outcome is not None:
-        return outcome
     response = Response(
         survey_id=draft.survey_id,
         submission_id=submission_id,
@@ -174,7 +171,7 @@ def submit_response(
             session.add(response)
             session.flush()
     except IntegrityError:
-        # Another worker stored the same submission id a moment ago.
+        # The submission id is stored already: a resent form or a double click.
         outcome = _existing_outcome(session, submission_id, digest)
         if outcome is None:
             raise

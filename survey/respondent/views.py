@@ -91,14 +91,16 @@ def questionnaire(survey_id: str):  # type: ignore[no-untyped-def]
             return _render_form(form, 400, notice=notice)
         return _render_form(form, 422)
 
+    draft = form.to_draft()
+    process = after_store_hook(draft.free_text)  # redact and classify before the write lock
     session = get_session()
     begin_write(session)
     outcome = submit_response(
         session=session,
-        draft=form.to_draft(),
+        draft=draft,
         submission_id=form.submission_id.data,
         today=_today(),
-        after_store=after_store_hook(),
+        after_store=process,
     )
     if outcome is SubmitOutcome.CONFLICT:
         form.submission_id.data = new_submission_id()

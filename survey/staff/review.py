@@ -160,13 +160,15 @@ def paper_entry(survey_id: str):  # type: ignore[no-untyped-def]
         )
     from survey.classification import after_store_hook
 
+    draft = form.to_draft(mode="paper")
+    process = after_store_hook(draft.free_text)
     session = get_session()
     begin_write(session)
     outcome = submit_response(
         session=session,
-        draft=form.to_draft(mode="paper"),
+        draft=draft,
         submission_id=form.submission_id.data,
-        after_store=after_store_hook(),
+        after_store=process,
     )
     if outcome is SubmitOutcome.STORED:
         queue_audit("paper_entry", user=current_staff(), detail={"survey_id": survey_id})

@@ -112,7 +112,7 @@ def _charts(summary: Summary, definition, language: str) -> dict[str, str]:  # t
                 [step.label.get(language) for step in steps],
                 no_opinion=result.likert.no_opinion.count,
                 no_opinion_label=definition.scale.no_opinion.get(language),
-                title=_("Svar på påståendet"),
+                title=_("Svar på påståendet om %(s)s", s=titles[result.label]),
                 description=_("Fördelningen av svaren visas i tabellen under diagrammet."),
                 hidden_text=hidden,
                 ident=f"likert-{index}",

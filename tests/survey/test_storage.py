@@ -156,7 +156,7 @@ def test_failed_classification_stores_nothing(app, client, respondent, monkeypat
     def explode(_session, _response):  # type: ignore[no-untyped-def]
         raise RuntimeError("classifier broke")
 
-    monkeypatch.setattr(views, "after_store_hook", lambda: explode)
+    monkeypatch.setattr(views, "after_store_hook", lambda _text=None: explode)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     app.testing = False
 
