@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy import update
 from sqlmodel import Session
 
 from analysis.redaction import redact
 from survey.models import Response
-from survey.operations import AfterStore, record_classification
+from survey.operations import AfterStore, StoredResponse, record_classification
 
 log = logging.getLogger(__name__)
 
@@ -42,43 +44,63 @@ class ClassifierHolder:
         return self._classifier
 
 
-def after_store_hook(free_text: str | None = None) -> AfterStore:
-    """What happens to a stored answer's free text in the same transaction: it is redacted
-    (what staff will see) and, when a model is loaded, coded.
+@dataclass(frozen=True)
+class PreparedText:
+    """A free text made ready before the write lock: redacted, and coded when a model is on."""
 
-    Given the text, both are computed now, before the caller takes the write lock, so the
-    lock is held only for the inserts.
-    """
+    redacted: str | None = None
+    coding: Any = None
+    model_version: str | None = None
+
+    def after_store(self) -> AfterStore | None:
+        """The hook that records the coding in the answer's own transaction."""
+        if self.coding is None:
+            return None
+
+        def record(session: Session, response: StoredResponse) -> None:
+            record_classification(
+                session=session,
+                response_id=response.id,
+                coding=self.coding,
+                model_version=self.model_version or "",
+                today=response.submitted_on,
+            )
+
+        return record
+
+
+def prepare_text(free_text: str | None) -> PreparedText:
+    """Redact and (when configured and a model is loaded) classify a free text."""
+    if not free_text:
+        return PreparedText()
     classifier = None
     if current_app.config["CLASSIFY_ON_SUBMIT"]:
         classifier = current_app.extensions["viktigt.classifier"].get()
-    prepared: dict[str, Any] = {}
-    if free_text:
-        prepared[free_text] = _prepare(free_text, classifier)
+    if classifier is None:
+        return PreparedText(redact(free_text)[0])
+    return PreparedText(redact(free_text)[0], classifier.predict_one(free_text), classifier.version)
 
-    def process(session: Session, response: Response) -> None:
-        if not response.free_text:
-            return
-        redacted, coding = prepared.get(response.free_text) or _prepare(
-            response.free_text, classifier
-        )
-        response.redacted_text = redacted
-        session.add(response)
-        if coding is None:
-            return
-        record_classification(
-            session=session,
-            response_id=response.id,
-            coding=coding,
-            model_version=classifier.version,
-            today=response.submitted_on,
-        )
+
+def after_store_hook() -> AfterStore:
+    """For answers stored in bulk (imports): redact and code each one inside the transaction.
+
+    The questionnaire uses :func:`prepare_text` instead, which does the work before the write
+    lock is taken.
+    """
+
+    def process(session: Session, response: StoredResponse) -> None:
+        prepared = prepare_text(response.free_text)
+        if prepared.redacted is not None:
+            session.execute(
+                update(Response)
+                .where(Response.id == response.id)
+                .values(redacted_text=prepared.redacted)
+            )
+        hook = prepared.after_store()
+        if hook is not None:
+            hook(session, response)
 
     return process
-
-
-def _prepare(text: str, classifier: Any) -> tuple[str, Any]:
-    return redact(text)[0], classifier.predict_one(text) if classifier is not None else None
 
 
 def init_app(app: Flask) -> None:

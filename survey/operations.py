@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Protocol
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -100,7 +100,7 @@ class SubmitOutcome(Enum):
     CONFLICT = "conflict"  # the same form sent again with different answers
 
 
-AfterStore = Callable[[Session, Response], None]
+AfterStore = Callable[[Session, "StoredResponse"], None]
 
 
 def upsert_survey(*, session: Session, definition: SurveyDefinition) -> Survey:
@@ -136,53 +136,72 @@ def _existing_outcome(session: Session, submission_id: str, digest: str) -> Subm
     return SubmitOutcome.DUPLICATE if existing == digest else SubmitOutcome.CONFLICT
 
 
+@dataclass(frozen=True)
+class StoredResponse:
+    """What ``after_store`` hooks get: the new row's id and what they may need of it."""
+
+    id: int
+    free_text: str | None
+    submitted_on: date
+
+
 def submit_response(
     *,
     session: Session,
     draft: ResponseDraft,
     submission_id: str,
     today: date | None = None,
+    redacted_text: str | None = None,
     after_store: AfterStore | None = None,
 ) -> SubmitOutcome:
     """Store a response and its ratings, once per submission id.
 
-    ``after_store`` runs in the same transaction (for example to classify the free text), so
-    either everything is stored or nothing is.
+    ``after_store`` runs in the same transaction (for example to record the classifier's
+    coding), so either everything is stored or nothing is. Rows are written with Core inserts:
+    this is the hot path of every submit, and the write lock is held meanwhile.
     """
     digest = draft.content_hash()
-    response = Response(
-        survey_id=draft.survey_id,
-        submission_id=submission_id,
-        content_hash=digest,
-        submitted_on=today or datetime.now(UTC).date(),
-        language=draft.language,
-        mode=draft.mode,
-        on_behalf_of_other=draft.on_behalf_of_other,
-        age_group=draft.age_group,
-        municipality=draft.municipality,
-        gender=draft.gender,
-        services=list(draft.services),
-        free_text=draft.free_text,
-        has_free_text=bool(draft.free_text),
-        likert_codes=likert_codes(draft.statement_ids, draft.likert),
-    )
+    submitted_on = today or datetime.now(UTC).date()
     try:
         with session.begin_nested():
-            session.add(response)
-            session.flush()
+            response_id = session.execute(
+                insert(Response)
+                .values(
+                    survey_id=draft.survey_id,
+                    submission_id=submission_id,
+                    content_hash=digest,
+                    submitted_on=submitted_on,
+                    language=draft.language,
+                    mode=draft.mode,
+                    on_behalf_of_other=draft.on_behalf_of_other,
+                    age_group=draft.age_group,
+                    municipality=draft.municipality,
+                    gender=draft.gender,
+                    services=list(draft.services),
+                    free_text=draft.free_text,
+                    redacted_text=redacted_text if draft.free_text else None,
+                    has_free_text=bool(draft.free_text),
+                    likert_codes=likert_codes(draft.statement_ids, draft.likert),
+                    label_mask=0,
+                )
+                .returning(Response.id)
+            ).scalar_one()
     except IntegrityError:
         # The submission id is stored already: a resent form or a double click.
         outcome = _existing_outcome(session, submission_id, digest)
         if outcome is None:
             raise
         return outcome
-    session.add_all(
-        LikertAnswer(response_id=response.id, statement_id=statement_id, value=value)
-        for statement_id, value in sorted(draft.likert.items())
-    )
-    session.flush()
+    if draft.likert:
+        session.connection().execute(
+            insert(LikertAnswer.__table__),
+            [
+                {"response_id": response_id, "statement_id": statement_id, "value": value}
+                for statement_id, value in sorted(draft.likert.items())
+            ],
+        )
     if after_store is not None:
-        after_store(session, response)
+        after_store(session, StoredResponse(response_id, draft.free_text, submitted_on))
     return SubmitOutcome.STORED
 
 

@@ -8,10 +8,11 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
+from flask_wtf.csrf import generate_csrf
 
 from forms.misc import BarrierReportForm
 from forms.survey import SurveyForm, error_links, new_submission_id, survey_form_class
-from survey.classification import after_store_hook
+from survey.classification import prepare_text
 from survey.db import begin_write, get_session
 from survey.definitions import SurveyDefinition
 from survey.i18n import current_language, set_language
@@ -57,16 +58,38 @@ def _render_form(form: SurveyForm, status: int = 200, notice: str | None = None)
     )
 
 
+_TOKEN_SLOT = "\x00csrf\x00"
+_SUBMISSION_SLOT = "\x00submission\x00"
+
+
+def _blank_questionnaire(definition: SurveyDefinition) -> str:
+    """The empty questionnaire. Its HTML is the same for everyone but for the CSRF token and
+    the submission id, so it is rendered once per survey, language and state and the two are
+    filled in per request (rendering ~50 radio buttons was most of a submit's CPU time)."""
+    language = current_language()
+    is_open = definition.is_open(_today())
+    cache: dict = current_app.extensions.setdefault("viktigt.blank_pages", {})
+    key = (definition.id, language, is_open)
+    token = generate_csrf()
+    submission_id = new_submission_id()
+    cached = cache.get(key)
+    if cached is None or cached[0] != definition:
+        form = survey_form_class(definition, language)(formdata=None, submission_id=submission_id)
+        notice = None if is_open else _("Enkäten är stängd och tar inte emot svar.")
+        html, _status = _render_form(form, 200, notice=notice)
+        cached = (
+            definition,
+            html.replace(token, _TOKEN_SLOT).replace(submission_id, _SUBMISSION_SLOT),
+        )
+        cache[key] = cached
+    return cached[1].replace(_TOKEN_SLOT, token).replace(_SUBMISSION_SLOT, submission_id)
+
+
 @bp.route("/<survey_id>/svar", methods=["GET", "POST"])
 def questionnaire(survey_id: str):  # type: ignore[no-untyped-def]
     definition = _definition_or_404(survey_id)
     if request.method == "GET":
-        form = survey_form_class(definition, current_language())(
-            formdata=None, submission_id=new_submission_id()
-        )
-        if not definition.is_open(_today()):
-            return _render_form(form, 200, notice=_("Enkäten är stängd och tar inte emot svar."))
-        return _render_form(form)
+        return _blank_questionnaire(definition)
 
     switch_to = request.form.get("switch_language")
     if switch_to in current_app.config["LANGUAGES"] and switch_to != current_language():
@@ -92,7 +115,7 @@ def questionnaire(survey_id: str):  # type: ignore[no-untyped-def]
         return _render_form(form, 422)
 
     draft = form.to_draft()
-    process = after_store_hook(draft.free_text)  # redact and classify before the write lock
+    prepared = prepare_text(draft.free_text)  # redact and classify before the write lock
     session = get_session()
     begin_write(session)
     outcome = submit_response(
@@ -100,7 +123,8 @@ def questionnaire(survey_id: str):  # type: ignore[no-untyped-def]
         draft=draft,
         submission_id=form.submission_id.data,
         today=_today(),
-        after_store=process,
+        redacted_text=prepared.redacted,
+        after_store=prepared.after_store(),
     )
     if outcome is SubmitOutcome.CONFLICT:
         form.submission_id.data = new_submission_id()

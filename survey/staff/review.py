@@ -158,17 +158,18 @@ def paper_entry(survey_id: str):  # type: ignore[no-untyped-def]
             ),
             status,
         )
-    from survey.classification import after_store_hook
+    from survey.classification import prepare_text
 
     draft = form.to_draft(mode="paper")
-    process = after_store_hook(draft.free_text)
+    prepared = prepare_text(draft.free_text)
     session = get_session()
     begin_write(session)
     outcome = submit_response(
         session=session,
         draft=draft,
         submission_id=form.submission_id.data,
-        after_store=process,
+        redacted_text=prepared.redacted,
+        after_store=prepared.after_store(),
     )
     if outcome is SubmitOutcome.STORED:
         queue_audit("paper_entry", user=current_staff(), detail={"survey_id": survey_id})

@@ -221,3 +221,13 @@ def test_no_tracking_cookie_and_strict_headers(client):
 
     assert "Set-Cookie" not in response.headers
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_every_form_gets_its_own_submission_id_and_a_working_token(client):
+    first = Respondent(client).open_form()
+    second = Respondent(client).open_form()
+
+    assert first["submission_id"] != second["submission_id"]
+    for hidden in (first, second):
+        response = Respondent(client).submit({"free_text": "Kortare köer."}, hidden)
+        assert response.status_code == 303

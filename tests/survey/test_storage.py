@@ -156,7 +156,13 @@ def test_failed_classification_stores_nothing(app, client, respondent, monkeypat
     def explode(_session, _response):  # type: ignore[no-untyped-def]
         raise RuntimeError("classifier broke")
 
-    monkeypatch.setattr(views, "after_store_hook", lambda _text=None: explode)
+    class Broken:
+        redacted = None
+
+        def after_store(self):  # type: ignore[no-untyped-def]
+            return explode
+
+    monkeypatch.setattr(views, "prepare_text", lambda _text: Broken())
     app.config["PROPAGATE_EXCEPTIONS"] = False
     app.testing = False
 
