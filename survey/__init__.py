@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # everything kept instead of a bare 400. Other POST endpoints are protected globally.
     csrf = CSRFProtect(app)
 
-    from survey import staff
+    from survey import research, staff
     from survey.health import bp as health_bp
     from survey.respondent import bp as respondent_bp
 
@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     csrf.exempt(respondent_bp)
     staff.init_app(app)
+    research.init_app(app)
 
     from survey import commands
 
