@@ -33,7 +33,7 @@ def evaluate(gold: list[dict], predictions: Sequence[Prediction]) -> dict:
     for dimension, labels in DIMENSIONS.items():
         counts = {label: {"tp": 0, "fp": 0, "fn": 0} for label in labels}
         coded = 0
-        for row, prediction in zip(gold, predictions):
+        for row, prediction in zip(gold, predictions, strict=True):
             if row.get(dimension) is None:
                 continue
             coded += 1

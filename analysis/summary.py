@@ -12,8 +12,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import ColumnElement, func, literal_column
+from sqlalchemy import ColumnElement, UnaryExpression, func, literal_column
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, select
 
 from analysis.labels import ALL_LABELS, DIMENSIONS
@@ -51,13 +53,24 @@ class SummaryFilter:
     on_behalf_of_other: bool | None = None
     target_group: str | None = None
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """Conditions on ``response`` for everything but the target group."""
+    def conditions(self, dialect: str | None = None) -> list[ColumnElement[bool]]:
+        """Conditions on ``response`` for everything but the target group.
+
+        For SQLite (``dialect="sqlite"``) the dates are compared as ``+submitted_on``, SQLite's
+        way of saying "not through an index on this column": it guesses any date range to be
+        narrow and would read it through the one-column date index, looking up each answer in
+        the table, instead of reading ix_response_summary, which holds all a summary needs.
+        """
+        submitted_on: ColumnElement[date] = Response.submitted_on
+        if dialect == "sqlite":
+            submitted_on = UnaryExpression(
+                Response.submitted_on, operator=custom_op("+"), type_=Response.submitted_on.type
+            )
         conditions: list[ColumnElement[bool]] = [Response.survey_id == self.survey_id]
         if self.date_from:
-            conditions.append(Response.submitted_on >= self.date_from)
+            conditions.append(submitted_on >= self.date_from)
         if self.date_to:
-            conditions.append(Response.submitted_on <= self.date_to)
+            conditions.append(submitted_on <= self.date_to)
         if self.municipality:
             conditions.append(Response.municipality == self.municipality)
         if self.age_group:
@@ -130,12 +143,58 @@ def quarter(month: str) -> str:
     return f"{year} K{(int(number) - 1) // 3 + 1}"
 
 
+def _rows(session: Session, query) -> Sequence:  # type: ignore[no-untyped-def,type-arg]
+    """The rows of a query, read through Core: for tens of thousands of aggregated rows the
+    ORM's row processing costs more than the database does."""
+    return session.connection().execute(query).all()
+
+
+def _among(values: set[tuple[bool, int]]) -> list[ColumnElement[bool]]:
+    """Conditions naming the (has free text, label mask) pairs found in the selection.
+
+    They add nothing to the label test they come with, but let the database seek to just
+    those answers in ix_response_summary (has_free_text and label_mask come right after
+    survey_id) instead of reading every answer of the selection.
+    """
+    return [
+        Response.has_free_text.in_(sorted({has_text for has_text, _mask in values})),
+        Response.label_mask.in_(sorted({mask for _has_text, mask in values})),
+    ]
+
+
+def _not_stated_first(key: tuple[str | None, str | None]) -> tuple[bool, str, bool, str]:
+    municipality, age_group = key
+    return (municipality is not None, municipality or "", age_group is not None, age_group or "")
+
+
+def _breakdowns(
+    counts: Counter[tuple[str | None, str | None]],
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Answers per municipality and per age group from counts per (municipality, age group).
+
+    Keys come in the order the tables have always had: that of rows sorted by municipality,
+    then age group, not stated first (the order SQLite used to group them in).
+    """
+    by_municipality: dict[str, int] = {}
+    by_age: dict[str, int] = {}
+    for municipality, age_group in sorted(counts, key=_not_stated_first):
+        count = counts[municipality, age_group]
+        key = municipality or NOT_STATED
+        by_municipality[key] = by_municipality.get(key, 0) + count
+        key = age_group or NOT_STATED
+        by_age[key] = by_age.get(key, 0) + count
+    return by_municipality, by_age
+
+
 def _group_counts(rows: Sequence, labels: Sequence[str]) -> tuple[int, Counter]:  # type: ignore[type-arg]
     """Total and per-label counts from (label_mask, count) rows."""
     total = 0
-    counts: Counter[str] = Counter()
+    by_mask: Counter[int] = Counter()
     for mask, count in rows:
         total += count
+        by_mask[mask] += count
+    counts: Counter[str] = Counter()
+    for mask, count in by_mask.items():  # a few hundred masks, however many rows
         for label in labels:
             if mask & LABEL_BIT[label]:
                 counts[label] += count
@@ -183,10 +242,16 @@ def build_summary(
     k = check_k(k)
     strategies = DIMENSIONS[framework]
     group = selection.target_group
-    conditions = selection.conditions()
+    dialect = session.get_bind().dialect.name
+    conditions = selection.conditions(dialect)
+    if redact is not None:
+        # Answers stored before redaction was: redact each distinct text once per summary.
+        redact = cache(redact)
 
-    # One scan: who answered, where, and what their free text was coded to.
-    rows = session.exec(
+    # One scan: who answered, where, and what their free text was coded to. Grouped in the
+    # order of ix_response_summary, so that SQLite groups as it reads instead of sorting.
+    rows = _rows(
+        session,
         select(
             Response.municipality,
             Response.age_group,
@@ -196,13 +261,24 @@ def build_summary(
         )
         .where(*conditions)
         .group_by(
-            Response.municipality, Response.age_group, Response.has_free_text, Response.label_mask
-        )
-    ).all()
-    total = sum(row[4] for row in rows)
-    text_rows = [(mask, count) for _m, _a, has_text, mask, count in rows if has_text]
+            Response.has_free_text, Response.label_mask, Response.municipality, Response.age_group
+        ),
+    )
+    # One pass over the rows (tens of thousands for a million answers) into small tables.
+    total = 0
+    by_mask: Counter[tuple[bool, int]] = Counter()  # (has free text, label mask)
+    everyone: Counter[tuple[str | None, str | None]] = Counter()  # (municipality, age group)
+    shown: Counter[tuple[str | None, str | None]] = Counter()
+    group_bit = LABEL_BIT[group] if group else 0
+    for municipality, age_group, has_text, mask, count in rows:
+        total += count
+        by_mask[has_text, mask] += count
+        everyone[municipality, age_group] += count
+        if not group or (has_text and mask & group_bit):
+            shown[municipality, age_group] += count
+    text_rows = [(mask, count) for (has_text, mask), count in by_mask.items() if has_text]
     with_text, overall_counts = _group_counts(text_rows, strategies)
-    in_group = [(mask, count) for mask, count in text_rows if not group or mask & LABEL_BIT[group]]
+    in_group = [(mask, count) for mask, count in text_rows if not group or mask & group_bit]
     group_total, group_counts = _group_counts(in_group, strategies)
 
     answers = Cell(total, total) if total >= k else Cell(None, None, TOTAL_SMALL)
@@ -212,22 +288,15 @@ def build_summary(
         group_cell = suppress_subset(suppress_share(group_total, with_text, k), with_text, k)
 
     # Breakdowns describe the selection shown: the target group's answers when one is chosen.
-    by_municipality: Counter[str] = Counter()
-    by_age: Counter[str] = Counter()
-    all_municipality: Counter[str] = Counter()
-    all_age: Counter[str] = Counter()
-    for municipality, age_group, has_text, mask, count in rows:
-        all_municipality[municipality or NOT_STATED] += count
-        all_age[age_group or NOT_STATED] += count
-        if group and not (has_text and mask & LABEL_BIT[group]):
-            continue
-        by_municipality[municipality or NOT_STATED] += count
-        by_age[age_group or NOT_STATED] += count
+    all_municipality, all_age = _breakdowns(everyone)
+    by_municipality, by_age = _breakdowns(shown)
 
     likert_query = select(Response.likert_codes, func.count()).where(*conditions)
+    group_values: set[tuple[bool, int]] = set()
     if group:
-        likert_query = likert_query.where(_has(Response.label_mask, group))
-    likert_rows = session.exec(likert_query.group_by(Response.likert_codes)).all()
+        group_values = {(has_text, mask) for has_text, mask in by_mask if mask & group_bit}
+        likert_query = likert_query.where(_has(Response.label_mask, group), *_among(group_values))
+    likert_rows = _rows(session, likert_query.group_by(Response.likert_codes))
     statement_ids = [statement_id for statement_id, _strategy in statements]
     likert = _decode_likert(likert_rows, statement_ids, scale, k)
     statement_of = {strategy: statement_id for statement_id, strategy in statements}
@@ -255,7 +324,7 @@ def build_summary(
         elif redact is None:
             result.quotes_hidden = "redaction"
         results.append(result)
-    _add_quotes_and_terms(session, selection, results, k, redact)
+    _add_quotes_and_terms(session, selection, dialect, results, k, redact)
 
     return Summary(
         filter=selection,
@@ -264,29 +333,35 @@ def build_summary(
         with_free_text=text_cell,
         group_answers=group_cell,
         by_municipality=suppress_table(
-            dict(by_municipality), k, wider=all_municipality if group else None
+            by_municipality, k, wider=all_municipality if group else None
         ),
-        by_age_group=suppress_table(dict(by_age), k, wider=all_age if group else None),
+        by_age_group=suppress_table(by_age, k, wider=all_age if group else None),
         strategies=results,
-        trend=_trend(session, selection, strategies, k),
-        waves=_waves(session, selection, strategies, wave_survey_ids, k),
-        reviewed=_reviewed(session, selection, k),
+        trend=_trend(session, selection, dialect, strategies, k, group_values),
+        waves=_waves(session, selection, dialect, strategies, wave_survey_ids, k),
+        reviewed=_reviewed(session, selection, dialect, k),
     )
 
 
 def _trend(
-    session: Session, selection: SummaryFilter, strategies: Sequence[str], k: int
+    session: Session,
+    selection: SummaryFilter,
+    dialect: str,
+    strategies: Sequence[str],
+    k: int,
+    group_values: set[tuple[bool, int]],
 ) -> list[TrendPoint]:
     month = _month(session)
     query = (
         select(month, Response.label_mask, func.count())
-        .where(*selection.conditions(), Response.has_free_text)
+        .where(*selection.conditions(dialect), Response.has_free_text)
         .group_by(month, Response.label_mask)
     )
     if selection.target_group:
-        query = query.where(_has(Response.label_mask, selection.target_group))
+        with_text = {(has_text, mask) for has_text, mask in group_values if has_text}
+        query = query.where(_has(Response.label_mask, selection.target_group), *_among(with_text))
     per_period: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    rows = session.exec(query).all()
+    rows = _rows(session, query)
     months = {row[0] for row in rows}
     by_quarter = len(months) > 12
     for period, mask, count in rows:
@@ -308,6 +383,7 @@ def _point(
 def _waves(
     session: Session,
     selection: SummaryFilter,
+    dialect: str,
     strategies: Sequence[str],
     survey_ids: Sequence[str],
     k: int,
@@ -326,42 +402,59 @@ def _waves(
         )
         query = (
             select(Response.label_mask, func.count())
-            .where(*wave.conditions(), Response.has_free_text)
+            .where(*wave.conditions(dialect), Response.has_free_text)
             .group_by(Response.label_mask)
         )
         if wave.target_group:
             query = query.where(_has(Response.label_mask, wave.target_group))
-        points.append(_point(survey_id, list(session.exec(query).all()), strategies, k))
+        points.append(_point(survey_id, list(_rows(session, query)), strategies, k))
     return points
 
 
-def _reviewed(session: Session, selection: SummaryFilter, k: int) -> Cell:
-    query = (
-        select(func.count(func.distinct(LabelReview.response_id)))
-        .join(Response, Response.id == LabelReview.response_id)
-        .where(*selection.conditions())
-    )
+def _reviewed(session: Session, selection: SummaryFilter, dialect: str, k: int) -> Cell:
+    # From the reviews to their answers (EXISTS): a join let SQLite read every answer of the
+    # selection and look each one up among the (far fewer) reviews.
+    conditions = [Response.id == LabelReview.response_id, *selection.conditions(dialect)]
     if selection.target_group:
-        query = query.where(_has(Response.label_mask, selection.target_group))
+        conditions.append(_has(Response.label_mask, selection.target_group))
+    query = select(func.count(func.distinct(LabelReview.response_id))).where(
+        select(Response.id).where(*conditions).exists()
+    )
     count = session.exec(query).one()
     return Cell(count, None) if count == 0 or count >= k else Cell(None, None, SMALL)
 
 
 def _candidates(
-    session: Session, selection: SummaryFilter, label: str, limit: int
-) -> list[tuple[int, str, str | None, str | None]]:
-    """The answers coded to ``label`` that the model is surest of (reviewed ones first)."""
-    confidence = func.coalesce(ResponseLabel.score, 2.0)
+    session: Session, selection: SummaryFilter, dialect: str, label: str, limit: int
+) -> list[tuple[int, str | None, str | None, str | None, str | None]]:
+    """(id, redacted text, original text, municipality, age group) of the answers coded to
+    ``label`` that the model is surest of; reviewed ones first.
+
+    The order is that of ``coalesce(score, 2.0) DESC, id`` (a person's label has no score and
+    scores are probabilities), read in two parts so that each follows the (label, score)
+    index and stops after ``limit`` rows instead of sorting every answer with the label.
+    """
     query = (
-        select(Response.id, Response.free_text, Response.municipality, Response.age_group)
+        select(
+            Response.id,
+            Response.redacted_text,
+            Response.free_text,
+            Response.municipality,
+            Response.age_group,
+        )
         .join(ResponseLabel, ResponseLabel.response_id == Response.id)
-        .where(ResponseLabel.label == label, *selection.conditions(), Response.has_free_text)
-        .order_by(confidence.desc(), Response.id)
-        .limit(limit)
+        .where(ResponseLabel.label == label, *selection.conditions(dialect), Response.has_free_text)
     )
     if selection.target_group:
         query = query.where(_has(Response.label_mask, selection.target_group))
-    return [tuple(row) for row in session.exec(query).all()]
+    reviewed = query.where(ResponseLabel.score.is_(None)).order_by(Response.id)
+    rows = list(_rows(session, reviewed.limit(limit)))
+    if len(rows) < limit:
+        scored = query.where(ResponseLabel.score.is_not(None)).order_by(
+            ResponseLabel.score.desc(), Response.id
+        )
+        rows += _rows(session, scored.limit(limit - len(rows)))
+    return [tuple(row) for row in rows]
 
 
 def _words(text: str) -> set[str]:
@@ -373,17 +466,20 @@ def _words(text: str) -> set[str]:
 
 
 def _pick_quotes(
-    candidates: list[tuple[int, str, str | None, str | None]], redact: Redactor
+    candidates: list[tuple[int, str | None, str | None, str | None, str | None]],
+    redact: Redactor,
 ) -> list[Quote]:
     """Up to three quotes: confident, of readable length, unlike each other and from
-    different places and ages where possible."""
+    different places and ages where possible. The text is the stored redacted text (or the
+    original redacted now); never a paraphrase."""
     chosen: list[Quote] = []
     seen_words: list[set[str]] = []
     seen_people: set[tuple[str | None, str | None]] = set()
     for relax in (False, True):
-        for response_id, text, municipality, age_group in candidates:
+        for response_id, redacted, original, municipality, age_group in candidates:
             if len(chosen) == QUOTES_PER_STRATEGY:
                 return chosen
+            text = redacted if redacted is not None else redact(original or "")
             if any(quote.response_id == response_id for quote in chosen):
                 continue
             if not 15 <= len(text) <= 600:
@@ -394,7 +490,7 @@ def _pick_quotes(
             )
             if similar or (not relax and (municipality, age_group) in seen_people):
                 continue
-            chosen.append(Quote(response_id=response_id, text=redact(text)))
+            chosen.append(Quote(response_id=response_id, text=text))
             seen_words.append(words)
             seen_people.add((municipality, age_group))
     return chosen
@@ -403,25 +499,32 @@ def _pick_quotes(
 def _add_quotes_and_terms(
     session: Session,
     selection: SummaryFilter,
+    dialect: str,
     results: list[StrategyResult],
     k: int,
     redact: Redactor | None,
 ) -> None:
     pools = {
-        result.label: _candidates(session, selection, result.label, limit=300)
+        result.label: _candidates(session, selection, dialect, result.label, limit=300)
         for result in results
         if result.terms_hidden is None
     }
-    documents = {label: [_words(row[1]) for row in rows] for label, rows in pools.items()}
+    documents = {
+        label: [_words(row[1] if row[1] is not None else (row[2] or "")) for row in rows]
+        for label, rows in pools.items()
+    }
+    # Word counts per strategy once; a strategy's background is everything minus its own.
+    frequencies = {label: _document_frequencies(docs) for label, docs in documents.items()}
+    everything: Counter[str] = sum(frequencies.values(), Counter())
     for result in results:
         if result.label not in pools:
             continue
         if redact is not None and result.quotes_hidden is None:
             result.quotes = _pick_quotes(pools[result.label], redact)
-        background = [
-            words for label, docs in documents.items() if label != result.label for words in docs
-        ]
-        result.terms = characteristic_terms(documents[result.label], background, k)
+        if len(documents[result.label]) < k:
+            continue
+        own = frequencies[result.label]
+        result.terms = _log_odds_terms(own, everything - own, k, TERMS_PER_STRATEGY)
 
 
 def characteristic_terms(
@@ -434,8 +537,17 @@ def characteristic_terms(
     """
     if len(foreground) < k:
         return []
-    fg: Counter[str] = Counter(word for words in foreground for word in words)
-    bg: Counter[str] = Counter(word for words in background for word in words)
+    return _log_odds_terms(
+        _document_frequencies(foreground), _document_frequencies(background), k, top
+    )
+
+
+def _document_frequencies(documents: list[set[str]]) -> Counter[str]:
+    return Counter(word for words in documents for word in words)
+
+
+def _log_odds_terms(fg: Counter[str], bg: Counter[str], k: int, top: int) -> list[str]:
+    """The scoring of :func:`characteristic_terms` on document frequencies."""
     prior = fg + bg
     prior_total = sum(prior.values()) or 1
     alpha = 10.0

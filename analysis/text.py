@@ -1,17 +1,21 @@
 """Text normalisation and tokenisation of citizens' free-text answers.
 
-Tokenisation uses only spaCy's Swedish tokenizer (``spacy.blank("sv")``) and the lookup
-lemma table shipped by spacy-lookups-data, so nothing is downloaded at run time. Results are
-cached because answers repeat a lot ("vet ej", "inget") and cross-validation tokenises the
-same corpus many times.
+Tokenisation uses only spaCy's Swedish tokenizer (``spacy.blank("sv")``) and the lemma
+table that spacy-lookups-data ships for spaCy's lookup lemmatizer, so nothing is downloaded
+at run time. Results are cached because answers repeat a lot ("vet ej", "inget") and
+cross-validation tokenises the same corpus many times.
 """
 
 from __future__ import annotations
 
+import gzip
 import html
+import json
 import re
+import threading
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 #: Answers are cut to this many characters after normalisation (a survey answer is short;
@@ -64,13 +68,28 @@ NORMALISATION: dict[str, str] = {
 MEANINGFUL_NUMBERS = frozenset({"1177", "112", "113"})
 NUMBER_TOKEN = "<num>"
 
+#: Pronouns, articles, conjunctions and prepositions: never shown alone as an explanation.
+FUNCTION_WORDS = frozenset(
+    """
+    att av de dem den denna deras dess det detta dig din dina ditt du efter eller en er era
+    ert ett från för han hans har hen henne hennes honom hon i jag man med men mig min mina
+    mitt mot när och om oss på sig sin sina sitt som så till vad var vi vår våra vårt är
+    """.split()
+)
+
+_TOKENIZER_LOCK = threading.Lock()
 _TAG = re.compile(r"<[^<>]{0,300}>")
 _UNWANTED = re.compile(r"[^\w\s.,!?:;%/()'\"+-]|_")
 _REPEATS = re.compile(r"([^\d\s])\1{2,}")
 _SPACES = re.compile(r"\s+")
+_NUMBERS = re.compile(r"\d+")
 _TABLE_WORDS = re.compile(
     r"\b(" + "|".join(sorted(map(re.escape, NORMALISATION), key=len, reverse=True)) + r")\b"
 )
+
+
+def _number(match: re.Match) -> str:
+    return match.group(0) if match.group(0) in MEANINGFUL_NUMBERS else "0"
 
 
 class Token(NamedTuple):
@@ -100,6 +119,7 @@ def normalise(text: object) -> str:
     text = _UNWANTED.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
     text = _TABLE_WORDS.sub(lambda match: NORMALISATION[match.group(1)], text)
+    text = _NUMBERS.sub(_number, text)
     return _SPACES.sub(" ", text).strip()[:MAX_CHARS].strip()
 
 
@@ -111,19 +131,26 @@ def _tokenizer():  # noqa: ANN202 - spaCy's Tokenizer type is internal
 
 
 @lru_cache(maxsize=1)
-def _lemma_table():  # noqa: ANN202 - a spacy.lookups.Table
-    import spacy
+def _lemma_table() -> dict[str, str]:
+    """spacy-lookups-data's Swedish ``lemma_lookup`` table as a plain dict.
 
-    nlp = spacy.blank("sv")
-    lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    lemmatizer.initialize()
-    return lemmatizer.lookups.get_table("lemma_lookup")
+    This is the table spaCy's lookup lemmatizer uses; reading it directly into a dict loads
+    several times faster than building a ``spacy.lookups.Table``.
+    """
+    import spacy_lookups_data
+
+    path = Path(str(spacy_lookups_data.sv["lemma_lookup"]))
+    if not path.exists():
+        path = path.with_name(path.name + ".gz")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def _lemma(word: str) -> str:
     if word.isdigit():
         return word if word in MEANINGFUL_NUMBERS else NUMBER_TOKEN
-    return _lemma_table().get(word, word)
+    return _lemma_table().get(word, word).lower()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -132,12 +159,19 @@ def analyse(normalised: str) -> tuple[Token, ...]:
 
     Punctuation is dropped; numbers other than service numbers become ``<num>``.
     """
+    with _TOKENIZER_LOCK:  # spaCy's tokenizer cache is not safe for concurrent threads
+        doc = _tokenizer()(normalised)
     tokens = []
-    for token in _tokenizer()(normalised):
+    for token in doc:
         if token.is_punct or token.is_space or not any(ch.isalnum() for ch in token.text):
             continue
         tokens.append(Token(token.text, _lemma(token.text), token.idx))
     return tuple(tokens)
+
+
+def has_letters(text: str) -> bool:
+    """Whether ``text`` contains at least one letter (of any script)."""
+    return any(character.isalpha() for character in text)
 
 
 def lemmas(normalised: str) -> list[str]:

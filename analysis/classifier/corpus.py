@@ -81,7 +81,8 @@ def clean_examples(rows: Iterable[dict]) -> list[dict]:
                     stacklevel=2,
                 )
             example[dimension] = kept
-        key = json.dumps([normalise(example["text"]), example], sort_keys=True)
+        labels = {key: value for key, value in example.items() if key != "text"}
+        key = json.dumps([normalise(example["text"]), labels], sort_keys=True)
         if key not in seen:
             seen.add(key)
             cleaned.append(example)

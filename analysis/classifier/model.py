@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -27,14 +29,14 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 class Settings:
     """Feature and model choices of one approach (defaults: the shipped one)."""
 
-    name: str = "tfidf-word+char-logreg"
+    name: str = "tfidf-word+char(3-5)-linearsvc"
     words: bool = True
     chars: bool = True
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (2, 5)
+    char_ngrams: tuple[int, int] = (3, 5)
     char_min_df: int = 2
-    model: str = "logreg"  # "logreg" or "linearsvc"
-    C: float = 4.0
+    model: str = "linearsvc"  # "linearsvc" or "logreg"
+    C: float = 0.5
     class_weight: str | None = "balanced"
     calibration_folds: int = 3
 
@@ -83,6 +85,7 @@ def build_pipeline(settings: Settings, seed: int = 0) -> Pipeline:
         base: BaseEstimator = LogisticRegression(
             C=settings.C,
             solver="liblinear",
+            dual=True,
             class_weight=settings.class_weight,
             random_state=seed,
         )
@@ -120,6 +123,8 @@ class CalibratedLinearMultiLabel(ClassifierMixin, BaseEstimator):
     def fit(self, X: sparse.spmatrix, Y: np.ndarray) -> CalibratedLinearMultiLabel:
         """Fit every label column of ``Y`` (values 1, 0 or ``NOT_CODED``)."""
         Y = np.asarray(Y)
+        X = sparse.csr_matrix(X, dtype=np.float64)
+        X.sort_indices()  # once here, not once per label inside liblinear
         n_features, n_labels = X.shape[1], Y.shape[1]
         self.coef_ = np.zeros((n_features, n_labels))
         self.intercept_ = np.zeros(n_labels)
@@ -141,7 +146,7 @@ class CalibratedLinearMultiLabel(ClassifierMixin, BaseEstimator):
                     self.calibration_folds, shuffle=True, random_state=self.random_state
                 ),
                 ensemble=False,
-            ).fit(X[coded], y)
+            ).fit(X if coded.all() else X[coded], y)
             fitted = calibrated.calibrated_classifiers_[0]
             self.coef_[:, j] = np.ravel(fitted.estimator.coef_)
             self.intercept_[j] = float(np.ravel(fitted.estimator.intercept_)[0])
@@ -163,33 +168,157 @@ class CalibratedLinearMultiLabel(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X) >= 0.5).astype(int)
 
 
-def cv_folds(groups: Sequence[str], n_splits: int, seed: int) -> list[tuple[np.ndarray, ...]]:
+class CompiledFeatures:
+    """Fast transform of a *fitted* TF-IDF FeatureUnion, for prediction.
+
+    Computes the same matrix as ``union.transform`` (counts of in-vocabulary n-grams,
+    optional sublinear tf, idf weighting, per-block l2 norm, blocks side by side) without
+    scikit-learn's per-call validation and joblib overhead, which dominates when one answer
+    is classified at a time. Built from the union's own analyzers, vocabularies and idf.
+    Character n-grams inside word boundaries ("char_wb") are looked up once per distinct
+    word and cached: answers share most of their words.
+    """
+
+    #: Distinct words remembered per char_wb block before the cache starts afresh.
+    WORD_CACHE_SIZE = 200_000
+
+    def __init__(self, union: FeatureUnion) -> None:
+        self.analyzers, self.vocabularies, self.char_wb = [], [], []
+        offsets, idf, sublinear, l2 = [], [], [], []
+        n_features = 0
+        for _name, vectorizer in union.transformer_list:
+            if vectorizer.norm not in ("l2", None) or not vectorizer.use_idf:
+                raise ValueError("only TF-IDF blocks with l2 or no norm are supported")
+            self.analyzers.append(vectorizer.build_analyzer())
+            self.vocabularies.append(vectorizer.vocabulary_)
+            self.char_wb.append(
+                (vectorizer.build_preprocessor(), vectorizer._char_wb_ngrams)
+                if vectorizer.analyzer == "char_wb"
+                else None
+            )
+            offsets.append(n_features)
+            idf.append(np.asarray(vectorizer.idf_, dtype=np.float64))
+            sublinear.append(vectorizer.sublinear_tf)
+            l2.append(vectorizer.norm == "l2")
+            n_features += len(vectorizer.vocabulary_)
+        self.n_features = n_features
+        self.offsets = np.array(offsets, dtype=np.int64)
+        self.idf = np.concatenate(idf) if idf else np.zeros(0)
+        self.sublinear = np.array(sublinear, dtype=bool)
+        self.l2 = np.array(l2, dtype=bool)
+        self._word_cache: list[dict[str, tuple[int, ...]]] = [{} for _ in self.analyzers]
+
+    def clear_cache(self) -> None:
+        """Forget the per-word n-gram look-ups."""
+        for cache in self._word_cache:
+            cache.clear()
+
+    def _counts(self, block: int, text: str) -> Counter:
+        """In-vocabulary column -> count, for one block and one text."""
+        vocabulary = self.vocabularies[block]
+        if self.char_wb[block] is None:
+            grams = map(vocabulary.get, self.analyzers[block](text))
+            return Counter([column for column in grams if column is not None])
+        preprocess, ngrams = self.char_wb[block]
+        cache = self._word_cache[block]
+        columns: list[int] = []
+        for word in preprocess(text).split():
+            found = cache.get(word)
+            if found is None:
+                if len(cache) >= self.WORD_CACHE_SIZE:
+                    cache.clear()
+                grams = map(vocabulary.get, ngrams(word))
+                found = cache[word] = tuple(column for column in grams if column is not None)
+            columns.extend(found)
+        return Counter(columns)
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """TF-IDF rows of ``texts`` (already normalised or not: analyzers normalise)."""
+        blocks = len(self.analyzers)
+        columns: list[int] = []
+        counts: list[int] = []
+        row_blocks: list[int] = []  # row * blocks + block of every entry
+        for row, text in enumerate(texts):
+            for block in range(blocks):
+                counter = self._counts(block, text)
+                columns.extend(counter)
+                counts.extend(counter.values())
+                row_blocks.extend([row * blocks + block] * len(counter))
+        segment = np.array(row_blocks, dtype=np.int64)
+        block_of = segment % blocks if blocks else segment
+        column = np.array(columns, dtype=np.int64) + self.offsets[block_of]
+        count = np.array(counts, dtype=np.float64)
+        values = np.where(self.sublinear[block_of], np.log(count) + 1.0, count) * self.idf[column]
+        norms = np.sqrt(np.bincount(segment, weights=values * values, minlength=1))
+        values = np.where(
+            self.l2[block_of], values / np.where(norms > 0, norms, 1.0)[segment], values
+        )
+        per_row = np.bincount(segment // blocks if blocks else segment, minlength=len(texts))
+        indptr = np.concatenate([[0], np.cumsum(per_row)])
+        return sparse.csr_matrix((values, column, indptr), shape=(len(texts), self.n_features))
+
+
+def make_folds(texts: Sequence[str], n_splits: int, seed: int) -> list[tuple[np.ndarray, ...]]:
     """Shuffled K-fold splits that keep identical (normalised) texts in the same fold."""
+    groups = [normalise(text) for text in texts]
     splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    dummy = np.zeros(len(groups))
-    return list(splitter.split(dummy, groups=list(groups)))
+    return list(splitter.split(np.zeros(len(groups)), groups=groups))
 
 
-def out_of_fold_proba(
+def _fit_predict(
+    make_model: Callable[[], object],
+    texts: list[str],
+    Y: np.ndarray,
+    train: np.ndarray | None,
+    test: np.ndarray | None,
+) -> object:
+    """Fit on ``train`` rows (all rows when None); return test probabilities or the model."""
+    model = make_model()
+    if train is None:
+        return model.fit(texts, Y)
+    model.fit([texts[i] for i in train], Y[train])
+    return model.predict_proba([texts[i] for i in test])
+
+
+def cross_validate(
     texts: Sequence[str],
     Y: np.ndarray,
     make_model: Callable[[], object],
-    n_splits: int = 5,
-    seed: int = 0,
-) -> np.ndarray:
-    """Probabilities for every text from a model that did not see it (K-fold CV).
+    folds: Sequence[tuple[np.ndarray, ...]],
+    n_jobs: int = 1,
+    fit_final: bool = True,
+) -> tuple[np.ndarray, object | None]:
+    """Out-of-fold probabilities for every text, and (optionally) a model fitted on all.
 
     ``make_model()`` returns an unfitted object with ``fit(texts, Y)`` and
-    ``predict_proba(texts)``.
+    ``predict_proba(texts)``. With ``n_jobs > 1`` the fold fits and the final fit run in
+    parallel processes; results do not depend on ``n_jobs``.
     """
     texts = list(texts)
+    jobs = [(train, test) for train, test in folds]
+    if fit_final:
+        jobs.append((None, None))
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_predict)(make_model, texts, Y, train, test) for train, test in jobs
+    )
     proba = np.zeros(Y.shape, dtype=float)
-    groups = [normalise(text) for text in texts]
-    for train, test in cv_folds(groups, n_splits, seed):
-        model = make_model()
-        model.fit([texts[i] for i in train], Y[train])
-        proba[test] = model.predict_proba([texts[i] for i in test])
-    return proba
+    for (_, test), result in zip(folds, results, strict=False):
+        proba[test] = result
+    return proba, (results[-1] if fit_final else None)
+
+
+def cross_fitted_thresholds(
+    Y: np.ndarray, proba: np.ndarray, folds: Sequence[tuple[np.ndarray, ...]]
+) -> np.ndarray:
+    """Per-row thresholds, each chosen on the out-of-fold probabilities of the *other* folds.
+
+    Scoring out-of-fold predictions with these gives CV figures that are not inflated by
+    choosing thresholds on the very predictions being scored.
+    """
+    thresholds = np.zeros(Y.shape, dtype=float)
+    for train, test in folds:
+        thresholds[test] = choose_thresholds(Y[train], proba[train])
+    return thresholds
 
 
 def choose_thresholds(Y: np.ndarray, proba: np.ndarray, default: float = 0.5) -> np.ndarray:
