@@ -91,6 +91,8 @@ def review_list():  # type: ignore[no-untyped-def]
 @roles_required(*REVIEW_ROLES)
 def review_answer(response_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
+    if request.method == "POST":
+        begin_write(session)  # before the first read, so SQLite takes the write lock at BEGIN
     response = session.get(Response, response_id)
     if response is None or not response.has_free_text:
         abort(404)
@@ -102,7 +104,6 @@ def review_answer(response_id: int):  # type: ignore[no-untyped-def]
     language = current_language()
     form = _review_form(language, current)
     if request.method == "POST" and form.validate():
-        begin_write(session)
         changed = []
         for dimension in DIMENSIONS:
             chosen = form[dimension.replace("-", "_")].data or []
