@@ -53,6 +53,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "STAFF_SESSION_HOURS": int(env.get("VIKTIGT_STAFF_SESSION_HOURS", 12)),
         # Smallest number of answers behind any figure, quote or term shown to staff.
         "MIN_CELL_SIZE": max(3, int(env.get("VIKTIGT_MIN_CELL", 5))),
+        # k of the k-anonymity of research exports.
+        "EXPORT_K": max(2, int(env.get("VIKTIGT_EXPORT_K", 5))),
     }
 
 
