@@ -147,12 +147,6 @@ def _lemma_table() -> dict[str, str]:
         return json.load(handle)
 
 
-def _lemma(word: str) -> str:
-    if word.isdigit():
-        return word if word in MEANINGFUL_NUMBERS else NUMBER_TOKEN
-    return _lemma_table().get(word, word).lower()
-
-
 @lru_cache(maxsize=1 << 16)
 def analyse(normalised: str) -> tuple[Token, ...]:
     """Split an already :func:`normalise`-d text into word tokens with lookup lemmas.
@@ -161,11 +155,19 @@ def analyse(normalised: str) -> tuple[Token, ...]:
     """
     with _TOKENIZER_LOCK:  # spaCy's tokenizer cache is not safe for concurrent threads
         doc = _tokenizer()(normalised)
+    table = _lemma_table()
     tokens = []
     for token in doc:
-        if token.is_punct or token.is_space or not any(ch.isalnum() for ch in token.text):
+        text = token.text
+        if token.is_punct or token.is_space:
             continue
-        tokens.append(Token(token.text, _lemma(token.text), token.idx))
+        if text.isdigit():
+            lemma = text if text in MEANINGFUL_NUMBERS else NUMBER_TOKEN
+        elif text.isalnum() or any(character.isalnum() for character in text):
+            lemma = table.get(text, text).lower()
+        else:
+            continue
+        tokens.append(Token(text, lemma, token.idx))
     return tuple(tokens)
 
 

@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from analysis.classifier.corpus import NOT_CODED
 from analysis.text import lemmas, normalise
@@ -272,12 +273,17 @@ def _fit_predict(
     train: np.ndarray | None,
     test: np.ndarray | None,
 ) -> object:
-    """Fit on ``train`` rows (all rows when None); return test probabilities or the model."""
-    model = make_model()
-    if train is None:
-        return model.fit(texts, Y)
-    model.fit([texts[i] for i in train], Y[train])
-    return model.predict_proba([texts[i] for i in test])
+    """Fit on ``train`` rows (all rows when None); return test probabilities or the model.
+
+    BLAS is kept to one thread: the many tiny solves (sigmoid calibration) are several times
+    slower with OpenBLAS threads, and one thread keeps results independent of the machine.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = make_model()
+        if train is None:
+            return model.fit(texts, Y)
+        model.fit([texts[i] for i in train], Y[train])
+        return model.predict_proba([texts[i] for i in test])
 
 
 def cross_validate(

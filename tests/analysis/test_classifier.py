@@ -246,6 +246,7 @@ def test_artefact_round_trip(classifier: Classifier, tmp_path: Path) -> None:
     assert loaded.predict(texts) == classifier.predict(texts)
     assert loaded.explain(texts[0]) == classifier.explain(texts[0])
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp")] == []
+    assert path.stat().st_mode & 0o044 == 0o044  # readable by the web app's user
 
 
 def test_load_picks_the_newest_artefact(
