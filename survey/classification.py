@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from analysis.redaction import redact
 from survey.models import Response
-from survey.operations import AfterStore, StoredResponse, record_classification
+from survey.operations import AfterStore, StoredResponse, record_new_classification
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class PreparedText:
             return None
 
         def record(session: Session, response: StoredResponse) -> None:
-            record_classification(
+            record_new_classification(
                 session=session,
                 response_id=response.id,
                 coding=self.coding,

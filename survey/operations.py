@@ -300,6 +300,48 @@ def record_classification(
     _refresh_label_mask(session, response_id)
 
 
+def record_new_classification(
+    *,
+    session: Session,
+    response_id: int,
+    coding: Coding,
+    model_version: str,
+    today: date,
+) -> None:
+    """The coding of an answer stored a moment ago in this transaction (nothing to replace,
+    no reviews yet): three Core statements, since it runs under the write lock of a submit."""
+    connection = session.connection()
+    labels = [(d, label) for d, values in coding.labels.items() for label in values]
+    connection.execute(
+        insert(Classification.__table__).values(
+            response_id=response_id,
+            model_version=model_version,
+            scores={label: round(float(p), 4) for label, p in coding.scores.items()},
+            uncertain=coding.uncertain,
+            classified_on=today,
+        )
+    )
+    if labels:
+        connection.execute(
+            insert(ResponseLabel.__table__),
+            [
+                {
+                    "response_id": response_id,
+                    "dimension": dimension,
+                    "label": label,
+                    "score": coding.scores.get(label),
+                    "source": "model",
+                }
+                for dimension, label in labels
+            ],
+        )
+        connection.execute(
+            update(Response.__table__)
+            .where(Response.__table__.c.id == response_id)
+            .values(label_mask=label_mask(label for _d, label in labels))
+        )
+
+
 def record_review(
     *,
     session: Session,
