@@ -152,7 +152,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("response_id", "label"),
     )
     with op.batch_alter_table("responselabel", schema=None) as batch_op:
-        batch_op.create_index("ix_responselabel_label_score", ["label", "score"], unique=False)
+        batch_op.create_index(
+            "ix_responselabel_label_score", ["label", "score", "response_id"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_responselabel_response_id"), ["response_id"], unique=False
         )
@@ -177,12 +179,12 @@ def upgrade() -> None:
             "ix_response_summary",
             [
                 "survey_id",
-                "submitted_on",
-                "municipality",
-                "age_group",
-                "on_behalf_of_other",
                 "has_free_text",
                 "label_mask",
+                "municipality",
+                "age_group",
+                "submitted_on",
+                "on_behalf_of_other",
                 "likert_codes",
             ],
             unique=False,
