@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from analysis.redaction import redact
 from survey.definitions import SurveyDefinition
 from survey.models import LikertAnswer, Response, ResponseLabel
 from survey.operations import label_mask, likert_codes
@@ -137,6 +138,7 @@ RESPONSE_COLUMNS = (
     "gender",
     "services",
     "free_text",
+    "redacted_text",
     "has_free_text",
     "label_mask",
     "likert_codes",
@@ -169,6 +171,7 @@ def seed_demo(
         if classify and texts
         else {}
     )
+    redacted = {text: redact(text)[0] for text in texts}  # what staff and researchers see
     plan = _Plan(definition)
     statement_ids = plan.statement_ids
     survey_id = definition.id
@@ -207,6 +210,7 @@ def seed_demo(
                     answer["gender"],
                     json.dumps(answer["services"]),
                     free_text,
+                    redacted.get(free_text) if free_text else None,
                     free_text is not None,
                     coding.mask if coding else 0,
                     likert_codes(statement_ids, likert),
