@@ -40,7 +40,7 @@ def _load(model_path: Path | None) -> Classifier:
         raise click.ClickException(str(error)) from error
 
 
-def _read_objects(stream: IO[str]) -> Iterator[dict]:
+def read_objects(stream: IO[str]) -> Iterator[dict]:
     """JSON objects of a JSON Lines stream; blank lines are skipped."""
     name = getattr(stream, "name", "input")
     for number, line in enumerate(stream, start=1):
@@ -145,7 +145,7 @@ def train(seed: int, corpus_paths: tuple[Path, ...], out_dir: Path | None, jobs:
 def predict(file: IO[str], model_path: Path | None, details: bool) -> None:
     """Classify JSON Lines {"id", "text"} from FILE ("-" for stdin), one JSON line out each."""
     classifier = _load(model_path)
-    for batch in _batches(_read_objects(file), BATCH_SIZE):
+    for batch in _batches(read_objects(file), BATCH_SIZE):
         predictions = classifier.predict([row.get("text") for row in batch])
         for row, prediction in zip(batch, predictions, strict=True):
             explanation = classifier.explain(row.get("text")) if details else None
@@ -160,7 +160,7 @@ def predict(file: IO[str], model_path: Path | None, details: bool) -> None:
 def evaluate(file: IO[str], model_path: Path | None, as_json: bool) -> None:
     """Print precision/recall/F1/support per label and macro/micro F1 for a labelled file."""
     classifier = _load(model_path)
-    gold = list(_read_objects(file))
+    gold = list(read_objects(file))
     from analysis.evaluation import evaluate as evaluate_predictions
     from analysis.evaluation import format_report
 

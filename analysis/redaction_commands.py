@@ -17,26 +17,19 @@ from typing import IO
 
 import click
 
+from analysis.commands import read_objects
 from analysis.redaction import redact, warm_up
 
 
 def _answers(stream: IO[str]) -> Iterator[tuple[object, str]]:
     """(id, text) of each JSON object of a JSON Lines stream; blank lines are skipped."""
     name = getattr(stream, "name", "input")
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise click.ClickException(f"{name}:{number}: invalid JSON ({error.msg})") from error
-        if not isinstance(row, dict):
-            raise click.ClickException(f"{name}:{number}: expected a JSON object")
+    for number, row in enumerate(read_objects(stream), start=1):
         text = row.get("text")
         if text is None:
             text = ""
         if not isinstance(text, str):
-            raise click.ClickException(f'{name}:{number}: "text" must be a string')
+            raise click.ClickException(f'{name}: answer {number}: "text" must be a string')
         yield row.get("id"), text
 
 
