@@ -250,6 +250,36 @@ def _refresh_label_mask(session: Session, response_id: int) -> None:
     )
 
 
+def _classification_row(
+    response_id: int, coding: Coding, model_version: str, today: date
+) -> dict[str, object]:
+    return {
+        "response_id": response_id,
+        "model_version": model_version,
+        "scores": {label: round(float(p), 4) for label, p in coding.scores.items()},
+        "uncertain": coding.uncertain,
+        "classified_on": today,
+    }
+
+
+def _model_label_rows(
+    response_id: int, coding: Coding, skip_dimensions: Iterable[str] = ()
+) -> list[dict[str, object]]:
+    skip = set(skip_dimensions)
+    return [
+        {
+            "response_id": response_id,
+            "dimension": dimension,
+            "label": label,
+            "score": coding.scores.get(label),
+            "source": "model",
+        }
+        for dimension, labels in coding.labels.items()
+        if dimension not in skip
+        for label in labels
+    ]
+
+
 def record_classification(
     *,
     session: Session,
@@ -262,41 +292,26 @@ def record_classification(
 
     Dimensions a person has reviewed keep the reviewed labels.
     """
-    reviewed = set(
-        session.exec(
-            select(LabelReview.dimension).where(LabelReview.response_id == response_id)
-        ).all()
-    )
+    reviewed = session.exec(
+        select(LabelReview.dimension).where(LabelReview.response_id == response_id)
+    ).all()
     session.execute(
         delete(ResponseLabel).where(
             ResponseLabel.response_id == response_id, ResponseLabel.source == "model"
         )
     )
-    existing = session.get(Classification, response_id)
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
-    session.add(
-        Classification(
-            response_id=response_id,
-            model_version=model_version,
-            scores={label: round(float(p), 4) for label, p in coding.scores.items()},
-            uncertain=coding.uncertain,
-            classified_on=today or datetime.now(UTC).date(),
+    session.execute(delete(Classification).where(Classification.response_id == response_id))
+    connection = session.connection()
+    connection.execute(
+        insert(Classification.__table__).values(
+            _classification_row(
+                response_id, coding, model_version, today or datetime.now(UTC).date()
+            )
         )
     )
-    session.add_all(
-        ResponseLabel(
-            response_id=response_id,
-            dimension=dimension,
-            label=label,
-            score=coding.scores.get(label),
-        )
-        for dimension, labels in coding.labels.items()
-        if dimension not in reviewed
-        for label in labels
-    )
-    session.flush()
+    rows = _model_label_rows(response_id, coding, skip_dimensions=reviewed)
+    if rows:
+        connection.execute(insert(ResponseLabel.__table__), rows)
     _refresh_label_mask(session, response_id)
 
 
@@ -311,34 +326,18 @@ def record_new_classification(
     """The coding of an answer stored a moment ago in this transaction (nothing to replace,
     no reviews yet): three Core statements, since it runs under the write lock of a submit."""
     connection = session.connection()
-    labels = [(d, label) for d, values in coding.labels.items() for label in values]
     connection.execute(
         insert(Classification.__table__).values(
-            response_id=response_id,
-            model_version=model_version,
-            scores={label: round(float(p), 4) for label, p in coding.scores.items()},
-            uncertain=coding.uncertain,
-            classified_on=today,
+            _classification_row(response_id, coding, model_version, today)
         )
     )
-    if labels:
-        connection.execute(
-            insert(ResponseLabel.__table__),
-            [
-                {
-                    "response_id": response_id,
-                    "dimension": dimension,
-                    "label": label,
-                    "score": coding.scores.get(label),
-                    "source": "model",
-                }
-                for dimension, label in labels
-            ],
-        )
+    rows = _model_label_rows(response_id, coding)
+    if rows:
+        connection.execute(insert(ResponseLabel.__table__), rows)
         connection.execute(
             update(Response.__table__)
             .where(Response.__table__.c.id == response_id)
-            .values(label_mask=label_mask(label for _d, label in labels))
+            .values(label_mask=label_mask(str(row["label"]) for row in rows))
         )
 
 
