@@ -444,6 +444,10 @@ _SURNAME_SHAPE = re.compile(
 _STRONG_SURNAME_SHAPE = re.compile(
     r"(?:sson|qvist|kvist|ović|ević|vić|ić|oglu|oğlu|zadeh|wski|wska|dottir|dóttir)$"
 )
+#: Endings of past tenses, present tenses and adverbs ("Träffade", "Tackar", "Tyvärr" aside):
+#: an unknown capitalised word with one, first in a sentence, is not a first name before a
+#: surname ("Träffade Ali i går").
+_VERB_OR_ADVERB_ENDING = re.compile(r"(?:[aeo]de|dde|tte|[^aeiouyåäö]te|ar|er|or|igt|vis)$")
 _SENTENCE_END = frozenset('.!?:;…"“”•*')
 
 
@@ -736,6 +740,8 @@ def _names_in_segment(text: str, toks: list[_Tok], english: bool) -> list[tuple[
         t = toks[i]
         if not (t.known and (t.cap or t.upper)) or t.block or t.low in _TITLE_CUES:
             continue
+        if t.initial and "c" in t.flags and "F" not in t.flags:
+            continue  # a surname that is a common word, starting a sentence: "Ring Kalle"
         left = i > 0 and is_name[i - 1] and _adjacent(text, toks[i - 1], t)
         right = i + 1 < n and is_name[i + 1] and _adjacent(text, t, toks[i + 1])
         if (left or right) and not _eponym(toks, i):
@@ -771,6 +777,7 @@ def _names_in_segment(text: str, toks: list[_Tok], english: bool) -> list[tuple[
                 and _adjacent(text, toks[k], toks[i])
                 and toks[k].cap
                 and not toks[k].known
+                and not (toks[k].initial and _VERB_OR_ADVERB_ENDING.search(toks[k].low))
                 and _cue_before(text, toks, i) is None
                 and _continues(text, toks, k, False)
             ):

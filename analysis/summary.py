@@ -172,14 +172,19 @@ def _rows_in_index_order(session: Session, query) -> Sequence:  # type: ignore[n
 
     SQLite does so by itself. PostgreSQL prefers hashing every answer's group key (on a
     parallel scan of the table), which measured two to three times slower for a million
-    answers than counting in index order, so hashing is off for this one query.
+    answers than counting in index order, so hashing is off for this one query. Its planner
+    also prices passing each partial group from a parallel worker so high (0.1 per row, for
+    tens of thousands of groups) that it reads the index alone; at a cost of 0.01 workers
+    share the index and a million answers are counted in 150 instead of 245 ms (2 workers).
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return connection.execute(query).all()
     connection.exec_driver_sql("SET LOCAL enable_hashagg = off")
+    connection.exec_driver_sql("SET LOCAL parallel_tuple_cost = 0.01")
     rows = connection.execute(query).all()
     connection.exec_driver_sql("RESET enable_hashagg")
+    connection.exec_driver_sql("RESET parallel_tuple_cost")
     return rows
 
 

@@ -772,9 +772,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--gc-freeze",
-        action="store_true",
-        help="gc.freeze() once the app is loaded, as a gunicorn post_fork hook could (not done "
-        "by the app today): the cyclic collector then skips the app's long-lived objects",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gc.freeze() once the app is loaded, as gunicorn.conf.py's post_worker_init does: "
+        "the cyclic collector then skips the app's long-lived objects (default: on)",
     )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     args = parser.parse_args()

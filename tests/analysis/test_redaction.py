@@ -237,6 +237,10 @@ def test_other_ids(text: str, piece: str) -> None:
         ("My wife Linda was treated well.", ["Linda"]),
         ("Hälsningar Gösta", ["Gösta"]),
         ("Bra vård. /Kerstin", ["Kerstin"]),
+        # A verb starting the sentence stays: only the name goes.
+        ("Ring Kalle Berg på vårdcentralen.", ["Kalle Berg"]),
+        ("Träffade Ali i går.", ["Ali"]),
+        ("Zlatko Andersson hjälpte mig.", ["Zlatko Andersson"]),
     ],
 )
 def test_names(text: str, names: list[str]) -> None:
