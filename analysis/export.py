@@ -18,9 +18,10 @@ How an export is made
    never derived from database ids, the date becomes its month, the free text is the stored
    redacted text (the original is never read, except to redact an old row that has no redacted
    text yet), labels are the effective ones (a person's review over the model's).
-3. CSV and JSON Lines never hold more than one batch. SPSS and Stata files are written by
-   pyreadstat, which needs the whole table as a DataFrame: it is built compactly (Int16 codes,
-   Arrow strings) but grows with the number of rows.
+3. No format holds more than a batch of rows in memory. CSV and JSON Lines are written as the
+   rows come; SPSS and Stata files by the streaming writers of :mod:`analysis.statfiles`, which
+   spool the rows to a temporary file first (their headers need the row count and the widest
+   text).
 
 Read both the data and the codebook with the same :class:`Export`, in the same session, so the
 plan and the rows come from one snapshot (see :func:`export_session`).
@@ -47,6 +48,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from analysis.labels import ALL_LABELS, DIMENSIONS, LABEL_DIMENSION, LABEL_TITLES
+from analysis.statfiles import Column
 from survey.definitions import SurveyDefinition
 from survey.models import Classification, ExportLog, LabelReview, Response
 from survey.operations import NO_OPINION_CODE, UNANSWERED_CODE
@@ -69,8 +71,6 @@ SUPPRESSED_NUMBER = -2
 SUPPRESSED_TEXT = "suppressed"
 STATA_NO_OPINION = "a"
 STATA_SUPPRESSED = "s"
-#: SPSS strings hold at most 32,767 bytes.
-SAV_MAX_STRING_BYTES = 32767
 
 # Classifier artefacts (see analysis.classifier.core; not imported: it loads the NLP stack).
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "nlp_models" / "artifacts"
@@ -793,34 +793,30 @@ def _encode_json(variable: Variable, value: Any) -> Any:
     return value
 
 
-class _Coded:
-    """Cells of SPSS/Stata columns: an index into the column's categorical categories."""
+class _StatCells:
+    """Cells of SPSS/Stata number columns: the category's number, or a missing-value code
+    (SPSS: -1/-2 declared user-missing; Stata: the extended missing letters .a and .s)."""
 
     def __init__(self, variables: Sequence[Variable], stata: bool) -> None:
         self.stata = stata
-        self.categories: dict[str, list[Any]] = {}
-        self.index: dict[str, dict[Any, int]] = {}
+        self.cells: dict[str, dict[Any, Any]] = {}
         for variable in variables:
             if variable.kind not in ("category", "flag", "likert"):
                 continue
-            values: list[Any] = [float(category.number) for category in variable.categories]
-            index: dict[Any, int] = {
-                category.code: i for i, category in enumerate(variable.categories)
+            cells: dict[Any, Any] = {
+                category.code: category.number for category in variable.categories
             }
             if variable.kind in ("flag", "likert"):
-                index.update({category.number: i for i, category in enumerate(variable.categories)})
+                cells.update({category.number: category.number for category in variable.categories})
             if "no_opinion" in variable.missing:
-                index[NO_OPINION] = len(values)
-                values.append(STATA_NO_OPINION if stata else float(NO_OPINION_NUMBER))
+                cells[NO_OPINION] = STATA_NO_OPINION if stata else NO_OPINION_NUMBER
             if "suppressed" in variable.missing:
-                index[SUPPRESSED] = len(values)
-                values.append(STATA_SUPPRESSED if stata else float(SUPPRESSED_NUMBER))
-            index[None] = -1
-            self.categories[variable.name] = values
-            self.index[variable.name] = index
+                cells[SUPPRESSED] = STATA_SUPPRESSED if stata else SUPPRESSED_NUMBER
+            cells[None] = None
+            self.cells[variable.name] = cells
 
     def __call__(self, variable: Variable, value: Any) -> Any:
-        return self.index[variable.name][value]
+        return self.cells[variable.name][value]
 
 
 def _likert_values(codes: str, count: int) -> list[Any]:
@@ -1104,171 +1100,81 @@ def iter_jsonl(export: Export, session: Session, *, redact=None) -> Iterator[str
         yield "\n".join(lines) + "\n"
 
 
-def _coded_frame(export: Export, session: Session, stata: bool, redact=None):  # noqa: ANN001, ANN202
-    """A pandas DataFrame for pyreadstat, built a batch at a time with compact columns."""
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-
-    coder = _Coded(export.variables, stata)
-    variables = export.variables
-    string_columns = {
-        index for index, variable in enumerate(variables) if variable.kind in ("id", "string")
-    }
-    codes: dict[int, list[Any]] = {i: [] for i in range(len(variables)) if i not in string_columns}
-    strings: dict[int, list[Any]] = {i: [] for i in string_columns}
-    text_index = next(i for i, v in enumerate(variables) if v.name == "text_redacted")
-
-    batch: list[tuple[Any, ...]] = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        columns = list(zip(*batch, strict=True))
-        for index, values in enumerate(columns):
-            if index in string_columns:
-                # SPSS and Stata strings have no missing value: an empty string it is (and a
-                # column without nulls spares pyreadstat a copy of it).
-                if index == text_index:
-                    values = tuple(_fit_text(value, stata) for value in values)
-                else:
-                    values = tuple(value or "" for value in values)
-                strings[index].append(pa.array(values, type=pa.large_string()))
-            else:
-                codes[index].append(np.fromiter(values, dtype=np.int8, count=len(values)))
-        batch.clear()
-
+def _stat_rows(
+    export: Export,
+    session: Session,
+    cells: _StatCells,
+    redact=None,  # noqa: ANN001
+) -> Iterator[tuple[Any, ...]]:
     for answer_id, month, on_behalf, qi, likert, text, labels, version in iter_rows(
-        export, session, coder, redact=redact
+        export, session, cells, redact=redact
     ):
-        batch.append((answer_id, month, *on_behalf, *qi, *likert, text, *labels, version))
-        if len(batch) >= BATCH_ROWS * 4:
-            flush()
-    flush()
-
-    data: dict[str, Any] = {}
-    for index, variable in enumerate(variables):
-        if index in string_columns:
-            chunks = strings[index] or [pa.array([], type=pa.large_string())]
-            data[variable.name] = pd.Series(
-                pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())),
-                copy=False,
-            )
-            strings[index] = []
-        else:
-            parts = codes[index]
-            column = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int8)
-            codes[index] = []
-            data[variable.name] = _coded_column(column, coder.categories[variable.name])
-    return pd.DataFrame(data, copy=False), coder
+        yield (answer_id, month, *on_behalf, *qi, *likert, text, *labels, version)
 
 
-def _coded_column(indexes: Any, categories: list[Any]) -> Any:
-    """A column pyreadstat can write without copying it into Python objects first.
-
-    ``indexes``: positions in ``categories`` (-1: missing). Numbers become a nullable Int16
-    column (three bytes a value); a column with Stata's extended missing letters becomes an
-    object array whose cells all point at the few category objects (eight bytes a value).
-    Iterating a pandas Categorical would turn the whole column into a list of new floats.
-    """
-    import numpy as np
-    import pandas as pd
-
-    missing = indexes < 0
-    if missing.all():
-        # pyreadstat cannot inspect the type of a column without a single value.
-        return np.full(len(indexes), np.nan, dtype=np.float32)
-    if any(isinstance(value, str) for value in categories):
-        table = np.array([*categories, np.nan], dtype=object)
-        return table[indexes]
-    table = np.array([*(int(value) for value in categories), 0], dtype=np.int16)
-    return pd.arrays.IntegerArray(table[indexes], missing)
-
-
-def _fit_text(value: str | None, stata: bool) -> str:
-    if value is None:
-        return ""
-    encoded = value.encode("utf-8")
-    if not stata and len(encoded) > SAV_MAX_STRING_BYTES:
-        return encoded[:SAV_MAX_STRING_BYTES].decode("utf-8", errors="ignore")
-    return value
-
-
-def _value_labels(export: Export, coder: _Coded, language: str = "sv") -> dict[str, dict]:
-    labels: dict[str, dict] = {}
+def _stat_columns(export: Export, cells: _StatCells, language: str = "sv") -> list[Column]:
+    """The columns as the .sav and .dta writers take them: labels, value labels, missing codes."""
+    columns = []
+    no_opinion_label = export.definition.scale.no_opinion.get(language)
     for variable in export.variables:
-        if variable.name not in coder.categories:
+        label = variable.label[language]
+        if variable.name not in cells.cells:
+            columns.append(Column(variable.name, label, kind="string"))
             continue
-        mapping: dict[Any, str] = {
+        value_labels: dict[Any, str] = {
             category.number: category.label[language] for category in variable.categories
         }
+        missing: list[float] = []
         if "no_opinion" in variable.missing:
-            key = STATA_NO_OPINION if coder.stata else NO_OPINION_NUMBER
-            mapping[key] = export.definition.scale.no_opinion.get(language)
+            code = STATA_NO_OPINION if cells.stata else NO_OPINION_NUMBER
+            value_labels[code] = no_opinion_label
+            missing.append(NO_OPINION_NUMBER)
         if "suppressed" in variable.missing:
-            key = STATA_SUPPRESSED if coder.stata else SUPPRESSED_NUMBER
-            mapping[key] = MISSING_LABELS["suppressed"][language]
-        labels[variable.name] = mapping
-    return labels
-
-
-def _column_labels(export: Export, language: str = "sv") -> dict[str, str]:
-    return {variable.name: variable.label[language][:80] for variable in export.variables}
-
-
-def write_sav(export: Export, session: Session, path: Path, *, redact=None) -> None:  # noqa: ANN001
-    """SPSS .sav (row-compressed) with variable labels, value labels and user-missing values:
-    -1 "Ingen uppfattning" and -2 "Undertryckt"."""
-    import pyreadstat
-
-    frame, coder = _coded_frame(export, session, stata=False, redact=redact)
-    missing = {
-        variable.name: [
-            code
-            for reason, code in (
-                ("no_opinion", NO_OPINION_NUMBER),
-                ("suppressed", SUPPRESSED_NUMBER),
+            code = STATA_SUPPRESSED if cells.stata else SUPPRESSED_NUMBER
+            value_labels[code] = MISSING_LABELS["suppressed"][language]
+            missing.append(SUPPRESSED_NUMBER)
+        columns.append(
+            Column(
+                variable.name,
+                label,
+                value_labels=value_labels,
+                missing_values=() if cells.stata else tuple(missing),
+                measure="ordinal" if variable.kind == "likert" else "nominal",
             )
-            if reason in variable.missing
-        ]
-        for variable in export.variables
-        if variable.name in coder.categories
-    }
-    measure = {
-        variable.name: "ordinal" if variable.kind == "likert" else "nominal"
-        for variable in export.variables
-        if variable.name in coder.categories
-    }
-    pyreadstat.write_sav(
-        frame,
-        str(path),
-        file_label=f"Viktigt {export.definition.id}"[:64],
-        column_labels=_column_labels(export),
-        row_compress=True,
+        )
+    return columns
+
+
+def write_sav(export: Export, session: Session, path: Path, *, redact=None) -> int:  # noqa: ANN001
+    """SPSS .sav (bytecode-compressed, UTF-8) with variable labels, value labels and
+    user-missing values -1 "Ingen uppfattning" and -2 "Undertryckt". Streams: memory stays
+    bounded (see analysis.statfiles)."""
+    from analysis.statfiles.sav import write_sav as write
+
+    _row_order_check(export)
+    cells = _StatCells(export.variables, stata=False)
+    return write(
+        path,
+        _stat_columns(export, cells),
+        _stat_rows(export, session, cells, redact),
+        file_label=f"Viktigt {export.definition.id}",
         note=f"Anonymiserad export, k = {export.plan.k}, uppnått k = {export.plan.k_reached}",
-        variable_value_labels=_value_labels(export, coder),
-        missing_ranges={name: codes for name, codes in missing.items() if codes},
-        variable_measure=measure,
     )
 
 
-def write_dta(export: Export, session: Session, path: Path, *, redact=None) -> None:  # noqa: ANN001
-    """Stata .dta (version 15/119) with variable and value labels; .a = "Ingen uppfattning",
-    .s = suppressed, . = not answered."""
-    import pyreadstat
+def write_dta(export: Export, session: Session, path: Path, *, redact=None) -> int:  # noqa: ANN001
+    """Stata .dta (format 118, Stata 14 and later) with variable and value labels;
+    .a = "Ingen uppfattning", .s = suppressed, . = not answered. Streams: memory stays bounded
+    (see analysis.statfiles)."""
+    from analysis.statfiles.dta import write_dta as write
 
-    frame, coder = _coded_frame(export, session, stata=True, redact=redact)
-    user_missing = {
-        name: [value for value in values if isinstance(value, str)]
-        for name, values in coder.categories.items()
-    }
-    pyreadstat.write_dta(
-        frame,
-        str(path),
-        file_label=f"Viktigt {export.definition.id}"[:80],
-        column_labels=_column_labels(export),
-        variable_value_labels=_value_labels(export, coder),
-        missing_user_values={name: values for name, values in user_missing.items() if values},
+    _row_order_check(export)
+    cells = _StatCells(export.variables, stata=True)
+    return write(
+        path,
+        _stat_columns(export, cells),
+        _stat_rows(export, session, cells, redact),
+        file_label=f"Viktigt {export.definition.id}",
     )
 
 
@@ -1537,7 +1443,7 @@ def iter_zip(export: Export, session: Session, fmt: str, *, redact=None) -> Iter
     """A zip of the data file and its codebook, produced while the rows stream.
 
     CSV and JSON Lines go into the zip as they are read; .sav and .dta are written to a
-    temporary file first (pyreadstat writes files) and then copied in.
+    temporary file first (their writers seek back to finish a file) and then copied in.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}")
