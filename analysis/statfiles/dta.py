@@ -145,9 +145,10 @@ def write_dta(
     Cells follow the conventions of :mod:`analysis.statfiles`. A number column is stored as
     byte, int or long when all its values and value-label keys are integers in their range,
     otherwise as double; NaN is written as system missing. A string column is str# when its
-    widest value fits in 2045 bytes, otherwise strL. Raises ``ValueError`` for what Stata
-    cannot hold (invalid or duplicate names, non-integer value-label keys, infinite numbers,
-    value labels on a string column, rows of the wrong length); the partial file is removed.
+    widest value fits in 2045 bytes and padding to it is not wasteful, otherwise strL. Raises
+    ``ValueError`` for what Stata cannot hold (invalid or duplicate names, non-integer
+    value-label keys, infinite numbers, value labels on a string column, rows of the wrong
+    length); the partial file is removed.
     """
     path = Path(path)
     columns = tuple(columns)
@@ -162,7 +163,7 @@ def write_dta(
         for i, column in enumerate(columns):
             if column.kind == "string":
                 width = spool.widths[i]
-                storage.append(max(width, 1) if width <= MAX_STR_WIDTH else 0)
+                storage.append(max(width, 1) if _fixed_width_fits(spool, i) else 0)
             else:
                 keys = [float(key) for key in column.value_labels if not isinstance(key, str)]
                 ranges[i].add(np.array(keys, dtype=np.float64))
@@ -174,6 +175,18 @@ def write_dta(
             path.unlink(missing_ok=True)
             raise
         return spool.rows
+
+
+def _fixed_width_fits(spool: _spool.Spool, column: int) -> bool:
+    """str# if the widest value fits and padding every value to it costs at most twice what
+    strL would (an 8-byte reference per cell, a 17-byte record header and the text per
+    non-empty cell): one long answer would otherwise make every row of free text that wide."""
+    width = spool.widths[column]
+    if width > MAX_STR_WIDTH:
+        return False
+    fixed = spool.rows * max(width, 1)
+    strl = spool.rows * 8 + spool.filled[column] * 17 + spool.characters[column]
+    return fixed <= 2 * strl
 
 
 # --------------------------------------------------------------------------- checks and cells

@@ -14,13 +14,16 @@ SPOOL_BATCH_ROWS = 10_000
 class Spool:
     """Rows written once, read back once or more, in batches (``marshal`` of lists of tuples).
 
-    After :meth:`finish`, ``rows`` is the number of rows and ``widths[i]`` the most UTF-8 bytes
-    of any value of string column ``i`` (0 if all are empty or ``None``).
+    After :meth:`finish`, ``rows`` is the number of rows, ``widths[i]`` the most UTF-8 bytes
+    of any value of string column ``i`` (0 if all are empty or ``None``), ``characters[i]``
+    the characters of all its values and ``filled[i]`` how many are not empty.
     """
 
     def __init__(self, string_columns: Iterable[int], batch_rows: int = SPOOL_BATCH_ROWS) -> None:
         self.string_columns = tuple(string_columns)
         self.widths: dict[int, int] = dict.fromkeys(self.string_columns, 0)
+        self.characters: dict[int, int] = dict.fromkeys(self.string_columns, 0)
+        self.filled: dict[int, int] = dict.fromkeys(self.string_columns, 0)
         self.rows = 0
         self.batch_rows = batch_rows
         self._file: BinaryIO = tempfile.TemporaryFile(prefix="viktigt-spool-")  # noqa: SIM115
@@ -48,6 +51,9 @@ class Spool:
                 if value and len(value) * 4 > longest:
                     longest = max(longest, len(value.encode("utf-8")))
             widths[index] = longest
+            lengths = [len(row[index]) for row in self._batch if row[index]]
+            self.characters[index] += sum(lengths)
+            self.filled[index] += len(lengths)
         # Length-prefixed so batches() can use marshal.loads: marshal.load on a file object
         # reads it a few bytes at a time (one readinto call per object), ~13x slower.
         data = marshal.dumps(self._batch)

@@ -264,6 +264,18 @@ def test_string_exactly_2045_bytes_is_str_and_2046_is_strl(tmp_path: Path) -> No
     assert list(frame["l"]) == ["y" * 2046, "b"]
 
 
+def test_one_long_answer_among_short_ones_makes_the_column_strl(tmp_path: Path) -> None:
+    # Padding 200 short answers to the one 1,500-byte answer would cost 300 kB; strL about 7.
+    path = tmp_path / "mixed.dta"
+    texts = [f"svar {i}" for i in range(200)] + ["å" * 750, ""]
+    rows = [(text, f"2026-{i % 12 + 1:02d}") for i, text in enumerate(texts)]
+    write_dta(path, [Column("text", kind="string"), Column("month", kind="string")], rows)
+    assert storage_types(path) == [STRL, 7]
+    assert path.stat().st_size < 20_000
+    frame, _meta = pyreadstat.read_dta(path)
+    assert list(frame["text"]) == texts
+
+
 def test_labels_are_cut_at_80_characters(tmp_path: Path) -> None:
     path = tmp_path / "labels.dta"
     long_label = "Å" * 79 + "😀" + "överflöd"
