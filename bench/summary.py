@@ -268,6 +268,7 @@ def seed(database: Database, classify: Classify, reseed: bool, analyze: bool) ->
         if {key: loaded.get(key) for key in wanted} == wanted:
             engine = create_db_engine(database.url)
             try:
+                upgrade(engine)  # a newer migration (e.g. 0003's tallies) fills in what it adds
                 with Session(engine) as session:
                     count = session.exec(select(func.count()).select_from(Response)).one()
                 rebuilt = sync_indexes(engine) if count == database.size else []

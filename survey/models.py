@@ -67,6 +67,27 @@ class Response(SQLModel, table=True):
     likert_codes: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
 
 
+class ResponseTally(SQLModel, table=True):
+    """Answers counted per survey, month, municipality, age group, who answered, free text and
+    label mask: the summary page's main count and trend read these (a fifth as many rows as
+    answers) instead of every answer. Kept by database triggers on ``response`` (migration
+    0003), so every way of writing answers (web, paper, import, demo seed, review, purge)
+    keeps them right. Not stated is the empty string; ``on_behalf`` is 0 (not stated), 1 (for
+    oneself) or 2 (for someone else), so that every key column is NOT NULL."""
+
+    __tablename__ = "response_tally"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    survey_id: str = Field(primary_key=True, max_length=64)
+    has_free_text: bool = Field(primary_key=True)
+    label_mask: int = Field(primary_key=True)
+    municipality: str = Field(primary_key=True, max_length=64)
+    age_group: str = Field(primary_key=True, max_length=32)
+    month: str = Field(primary_key=True, max_length=7)  # "2026-05"
+    on_behalf: int = Field(primary_key=True)
+    answers: int = 0
+
+
 class LikertAnswer(SQLModel, table=True):
     """A rating of one I-statement. ``value`` None means "Ingen uppfattning"/"Vet inte"."""
 
