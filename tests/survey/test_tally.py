@@ -102,9 +102,7 @@ def test_tallies_follow_every_kind_of_write(engine) -> None:  # type: ignore[no-
             labels=["aldre", "barn_unga"],
             reviewer_id=None,
         )
-        session.execute(
-            update(Response).where(Response.id == second).values(municipality=None)
-        )
+        session.execute(update(Response).where(Response.id == second).values(municipality=None))
         session.execute(update(Response).values(free_text=None))  # a purge of originals
         session.execute(delete(Response).where(Response.id > 390))
         session.flush()
