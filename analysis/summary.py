@@ -341,7 +341,7 @@ def build_summary(
         tally = ResponseTally
         rows = [
             (municipality or None, age_group or None, has_text, mask, count)
-            for municipality, age_group, has_text, mask, count in _rows(
+            for municipality, age_group, has_text, mask, count in _rows_in_index_order(
                 session,
                 _tallied(
                     select(

@@ -480,6 +480,16 @@ def scenarios(engine: Engine, analyst: bool = False) -> list[Scenario]:
         ),
         Scenario(f"municipality {biggest}", {**base, "municipality": str(biggest)}),
     ]
+    # The same six months as whole months: read from the monthly tallies, not the answers.
+    whole_from = (last.replace(day=1) - timedelta(days=150)).replace(day=1)
+    whole_to = last.replace(day=1) - timedelta(days=1)
+    chosen.insert(
+        2,
+        Scenario(
+            f"whole months {whole_from:%Y-%m}..{whole_to:%Y-%m}",
+            {**base, "date_from": whole_from.isoformat(), "date_to": whole_to.isoformat()},
+        ),
+    )
     if analyst:  # every target group, as admins and analysts see the page by default
         chosen.append(Scenario("analyst, all answers", {"survey": SURVEY_ID}, "analyst"))
     return chosen
