@@ -142,6 +142,8 @@ def upgrade() -> None:
         f"SELECT {_key_values('r', dialect)}, count(*) FROM response AS r "
         "GROUP BY 1, 2, 3, 4, 5, 6, 7"
     )
+    if dialect == "postgresql":
+        op.execute("ANALYZE response_tally")  # plans for the summary from the first request
     create_triggers()
 
 
