@@ -41,3 +41,17 @@ class Column:
     measure: Measure = "nominal"
     #: Number of decimals shown for a number column (SPSS print format F8.n; Stata %8.ng).
     decimals: int = 0
+
+
+def cut_utf8(text: str, limit: int) -> bytes:
+    """``text`` in UTF-8, cut to at most ``limit`` bytes at a character boundary."""
+    encoded = text.encode("utf-8")
+    return encoded if len(encoded) <= limit else cut_utf8_bytes(encoded, limit)
+
+
+def cut_utf8_bytes(encoded: bytes, limit: int) -> bytes:
+    """UTF-8 bytes cut to at most ``limit`` bytes, never inside a character."""
+    cut = min(limit, len(encoded))
+    while cut < len(encoded) and cut > 0 and encoded[cut] & 0xC0 == 0x80:  # continuation byte
+        cut -= 1
+    return encoded[:cut]

@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from analysis.statfiles import Column
+from analysis.statfiles import Column, cut_utf8
 from analysis.statfiles import spool as _spool
 
 RELEASE = 118
@@ -429,9 +429,7 @@ def _label_table(column: Column) -> bytes:
     texts: list[bytes] = []
     position = 0
     for _value, text in entries:
-        encoded = text.encode("utf-8")
-        if len(encoded) >= MAX_VALUE_LABEL_BYTES:
-            encoded = encoded[: MAX_VALUE_LABEL_BYTES - 1].decode("utf-8", "ignore").encode()
+        encoded = cut_utf8(text, MAX_VALUE_LABEL_BYTES - 1)
         offsets.append(position)
         texts.append(encoded + b"\0")
         position += len(encoded) + 1

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from analysis.statfiles import Column
+from analysis.statfiles import Column, cut_utf8, cut_utf8_bytes
 from analysis.statfiles import spool as spool_module
 
 #: Widest string SPSS can hold, in bytes; longer values are cut at a character boundary.
@@ -236,19 +236,6 @@ def _letters(n: int) -> str:
     return letters
 
 
-def _cut(text: str, limit: int) -> bytes:
-    """``text`` in UTF-8, cut to at most ``limit`` bytes at a character boundary."""
-    encoded = text.encode("utf-8")
-    return encoded if len(encoded) <= limit else _cut_bytes(encoded, limit)
-
-
-def _cut_bytes(encoded: bytes, limit: int) -> bytes:
-    cut = limit
-    while cut > 0 and encoded[cut] & 0xC0 == 0x80:  # a continuation byte: inside a character
-        cut -= 1
-    return encoded[:cut]
-
-
 def _format(kind: int, width: int, decimals: int) -> int:
     return (kind << 16) | (min(width, 255) << 8) | decimals
 
@@ -279,7 +266,7 @@ def _dictionary(
         )
         + f"{now.tm_mday:02d} {_MONTHS[now.tm_mon - 1]} {now.tm_year % 100:02d}".encode()
         + time.strftime("%H:%M:%S", now).encode()
-        + _cut(file_label, 64).ljust(64, b" ")
+        + cut_utf8(file_label, 64).ljust(64, b" ")
         + b"\0\0\0"
     )
 
@@ -291,7 +278,7 @@ def _dictionary(
                 fmt = _format(5, max(8, decimals + 2), decimals)  # F8.d
             else:
                 fmt = _format(1, segment.width, 0)  # A<width>
-            label = _cut(column.label, MAX_VARIABLE_LABEL_BYTES) if k == 0 else b""
+            label = cut_utf8(column.label, MAX_VARIABLE_LABEL_BYTES) if k == 0 else b""
             missing = column.missing_values if k == 0 else ()
             parts.append(
                 _var_record.pack(
@@ -368,7 +355,7 @@ def _value_label_records(variables: Sequence[_Variable]) -> list[bytes]:
     for key, indexes in sets.items():
         body = [_int32.pack(3), _int32.pack(len(key))]
         for value, label in key:
-            encoded = _cut(label, MAX_VALUE_LABEL_BYTES)
+            encoded = cut_utf8(label, MAX_VALUE_LABEL_BYTES)
             entry = bytes((len(encoded),)) + encoded
             body.append(_double.pack(value) + entry + b" " * (-len(entry) % 8))
         body.append(_int32.pack(4) + _int32.pack(len(indexes)))
@@ -384,7 +371,7 @@ def _document_lines(note: str) -> list[bytes]:
     for paragraph in note.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n"):
         encoded = paragraph.encode("utf-8")
         while len(encoded) > 80:
-            cut = len(_cut_bytes(encoded, 80))
+            cut = len(cut_utf8_bytes(encoded, 80))
             space = encoded.rfind(b" ", 0, cut + 1)
             if space > 0:
                 cut = space
@@ -406,7 +393,7 @@ def _lay_out(encoded: bytes, width: int) -> bytes:
     """A UTF-8 value as laid out in the case: cut to ``width`` bytes and, for a very long
     string, 255 bytes per segment, each followed by one unused byte."""
     if len(encoded) > width:
-        encoded = _cut_bytes(encoded, width)
+        encoded = cut_utf8_bytes(encoded, width)
     if width > _SEGMENT_WIDTH and len(encoded) > _SEGMENT_WIDTH:
         encoded = b" ".join(
             encoded[i : i + _SEGMENT_WIDTH] for i in range(0, len(encoded), _SEGMENT_WIDTH)

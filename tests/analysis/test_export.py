@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from analysis import export as ex
 from analysis.labels import ALL_LABELS, DIMENSIONS, LABEL_DIMENSION
-from survey.db import create_db_engine, session_scope
+from survey.db import session_scope
 from survey.definitions import load_directory
 from survey.demo import seed_demo
 from survey.models import Response
@@ -64,13 +64,6 @@ def fake_classify(texts):  # type: ignore[no-untyped-def]
         scores = {label: (0.9 if label in chosen else 0.1) for label in ALL_LABELS}
         codings.append(FakeCoding(labels, scores, False))
     return codings
-
-
-@pytest.fixture
-def engine(database_url: str):  # type: ignore[no-untyped-def]
-    engine = create_db_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def seed(engine, responses: int = 1500, seed_value: int = 7) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from analysis.summary import SummaryFilter, build_summary
-from survey.db import create_db_engine, session_scope
+from survey.db import session_scope
 from survey.demo import seed_demo
 from survey.models import Response, ResponseTally
 from survey.operations import ResponseDraft, record_review, submit_response
@@ -19,13 +19,6 @@ from tests.analysis.test_export import JONKOPING, TEXTS, fake_classify
 from tests.conftest import BOTH_DATABASES
 
 STATEMENTS = [(statement.id, statement.strategy) for statement in JONKOPING.statements]
-
-
-@pytest.fixture
-def engine(database_url: str):  # type: ignore[no-untyped-def]
-    engine = create_db_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def answers_by_key(session: Session) -> dict[tuple, int]:
