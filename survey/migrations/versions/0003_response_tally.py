@@ -39,30 +39,30 @@ def _key_values(row: str, dialect: str) -> str:
     )
 
 
-SQLITE_TRIGGERS = (
-    f"""
-    CREATE TRIGGER response_tally_insert AFTER INSERT ON response BEGIN
-        INSERT INTO response_tally ({KEY}, answers) VALUES ({_key_values("NEW", "sqlite")}, 1)
+def _sqlite_add(row: str) -> str:
+    return f"""
+        INSERT INTO response_tally ({KEY}, answers) VALUES ({_key_values(row, "sqlite")}, 1)
         ON CONFLICT ({KEY}) DO UPDATE SET answers = answers + 1;
-    END
-    """,
-    f"""
-    CREATE TRIGGER response_tally_delete AFTER DELETE ON response BEGIN
+    """
+
+
+def _sqlite_remove(row: str) -> str:
+    return f"""
         UPDATE response_tally SET answers = answers - 1
-        WHERE ({KEY}) = ({_key_values("OLD", "sqlite")});
-    END
-    """,
+        WHERE ({KEY}) = ({_key_values(row, "sqlite")});
+    """
+
+
+SQLITE_TRIGGERS = (
+    f"CREATE TRIGGER response_tally_insert AFTER INSERT ON response BEGIN {_sqlite_add('NEW')} END",
+    f"CREATE TRIGGER response_tally_delete AFTER DELETE ON response "
+    f"BEGIN {_sqlite_remove('OLD')} END",
     f"""
     CREATE TRIGGER response_tally_update
     AFTER UPDATE OF survey_id, submitted_on, municipality, age_group, on_behalf_of_other,
         has_free_text, label_mask ON response
     WHEN ({_key_values("OLD", "sqlite")}) IS NOT ({_key_values("NEW", "sqlite")})
-    BEGIN
-        UPDATE response_tally SET answers = answers - 1
-        WHERE ({KEY}) = ({_key_values("OLD", "sqlite")});
-        INSERT INTO response_tally ({KEY}, answers) VALUES ({_key_values("NEW", "sqlite")}, 1)
-        ON CONFLICT ({KEY}) DO UPDATE SET answers = answers + 1;
-    END
+    BEGIN {_sqlite_remove("OLD")} {_sqlite_add("NEW")} END
     """,
 )
 
